@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import TensorCore
+import Autodiff
+import NeuralLayers
+
+/// `flowgan-bench`: timings of the engine on the shapes the course trains. Run it in
+/// release (`swift run -c release flowgan-bench mlp --json`).
+@main
+struct FlowGANBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flowgan-bench",
+        abstract: "Times the engine on the shapes of the Flow-GAN recipe.",
+        discussion: """
+        Each subcommand warms up, then times repeated steps and prints the rates it \
+        measured. With --json it prints one JSON object on one line.
+        """,
+        subcommands: [MLPBenchmark.self])
+}
+
+/// Options shared by the benchmarks.
+struct TimingOptions: ParsableArguments {
+    @Option(help: "Steps run before timing starts.")
+    var warmup: Int = 5
+
+    @Option(help: "Steps timed.")
+    var steps: Int = 30
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+    }
+}
+
+/// Seconds per call of `body`, the median over `repeats` timed calls after `warmup`.
+func medianSeconds(warmup: Int, repeats: Int, _ body: () -> Void) -> Double {
+    for _ in 0..<warmup { body() }
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+/// Prints `fields` as one JSON object or as aligned lines.
+func report(_ fields: [(String, Any)], json: Bool) {
+    if json {
+        let body = fields.map { key, value -> String in
+            switch value {
+            case let s as String: return "\"\(key)\": \"\(s)\""
+            case let d as Double: return "\"\(key)\": \(String(format: "%.4g", d))"
+            default: return "\"\(key)\": \(value)"
+            }
+        }
+        print("{" + body.joined(separator: ", ") + "}")
+    } else {
+        for (key, value) in fields {
+            let text = (value as? Double).map { String(format: "%.4g", $0) } ?? "\(value)"
+            print(key.padding(toLength: 20, withPad: " ", startingAt: 0) + text)
+        }
+    }
+}

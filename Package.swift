@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+//
+// Flow-GAN in Swift: a numerical core (TensorCore, Autodiff, NeuralLayers) over
+// OpenBLAS, and one executable per chapter of book.md on top of it.
+import PackageDescription
+
+/// The numeric modules are compiled optimised in every configuration, so that a plain
+/// `swift run chapter05-hybrid` (a debug build) trains at close to release speed and the
+/// tests run in seconds. SwiftPM accepts unsafe flags for a root package's own targets.
+let optimisedInDebug: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "FlowGAN",
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "NeuralLayers", targets: ["NeuralLayers"]),
+        .executable(name: "flowgan-bench", targets: ["FlowGANBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config; each names the Debian package that provides it.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE", pkgConfig: "lapacke",
+                       providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // The layers of the engine, bottom to top.
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Autodiff", dependencies: ["TensorCore"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff"],
+                swiftSettings: optimisedInDebug),
+
+        // Benchmarks (run with -c release).
+        .executableTarget(name: "FlowGANBench",
+                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Benchmarks/flowgan-bench",
+                          swiftSettings: optimisedInDebug),
+
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["TensorCore", "Autodiff"]),
+        .testTarget(name: "NeuralLayersTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

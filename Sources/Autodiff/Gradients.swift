@@ -1,0 +1,85 @@
+import TensorCore
+
+/// The gradients of a scalar `output` with respect to each of `targets`.
+///
+/// Reverse mode: the variables that lie on a path from a target to the output are put in
+/// topological order, the output receives the seed gradient 1 (or `seed`), and each
+/// recorded operation, visited from the output back, passes its gradient to its inputs
+/// through its VJP; gradients reaching a variable along several paths are added.
+/// Operations off every path to a target are skipped.
+///
+/// With `createGraph: true` the backward pass is itself recorded, so the returned
+/// gradients are variables that can be differentiated again (double backpropagation).
+/// A target the output does not depend on gets a zero gradient.
+public func gradients(of output: Variable, withRespectTo targets: [Variable],
+                      seed: Tensor? = nil, createGraph: Bool = false) -> [Variable] {
+    if seed == nil {
+        precondition(output.value.count == 1,
+                     "gradients(of:) needs a scalar output or a seed; got shape \(output.shape)")
+    }
+    let order = pathsToTargets(from: output, targets: targets)
+    return GradientRecording.with(createGraph && GradientRecording.isEnabled) {
+        var accumulated: [ObjectIdentifier: Variable] = [:]
+        accumulated[ObjectIdentifier(output)] = Variable(seed ?? Tensor(ones: output.shape))
+        for variable in order.reversed() {
+            guard let node = variable.node,
+                  let gradient = accumulated[ObjectIdentifier(variable)] else { continue }
+            let needs = node.inputs.map { order.contains($0) }
+            let inputGradients = node.backward(gradient, variable, needs.map { $0 })
+            for (input, inputGradient) in zip(node.inputs, inputGradients) {
+                guard let inputGradient, order.contains(input) else { continue }
+                precondition(inputGradient.shape == input.shape,
+                             "a VJP returned shape \(inputGradient.shape) for an input of shape \(input.shape)")
+                let key = ObjectIdentifier(input)
+                if let existing = accumulated[key] {
+                    accumulated[key] = existing + inputGradient
+                } else {
+                    accumulated[key] = inputGradient
+                }
+            }
+            // Gradients of interior variables are not needed once passed on.
+            if !targets.contains(where: { $0 === variable }) {
+                accumulated[ObjectIdentifier(variable)] = nil
+            }
+        }
+        return targets.map { accumulated[ObjectIdentifier($0)] ?? Variable(Tensor(zeros: $0.shape)) }
+    }
+}
+
+/// The variables on some path from a target to `output`, in topological order (inputs
+/// before the operations that use them), as an ordered set.
+struct GraphOrder {
+    var list: [Variable] = []
+    var members: Set<ObjectIdentifier> = []
+    func contains(_ v: Variable) -> Bool { members.contains(ObjectIdentifier(v)) }
+    func reversed() -> ReversedCollection<[Variable]> { list.reversed() }
+}
+
+func pathsToTargets(from output: Variable, targets: [Variable]) -> GraphOrder {
+    let targetIDs = Set(targets.map(ObjectIdentifier.init))
+    // Iterative depth-first search: post-order gives a topological order, and a variable
+    // leads to a target if it is one or one of its inputs does.
+    var leads: [ObjectIdentifier: Bool] = [:]
+    var order = GraphOrder()
+    var stack: [(Variable, Int)] = [(output, 0)]
+    while let (variable, next) = stack.popLast() {
+        let id = ObjectIdentifier(variable)
+        let inputs = variable.node?.inputs ?? []
+        if next < inputs.count {
+            stack.append((variable, next + 1))
+            let input = inputs[next]
+            if input.requiresGradient && leads[ObjectIdentifier(input)] == nil {
+                stack.append((input, 0))
+            }
+            continue
+        }
+        if leads[id] != nil { continue }
+        let reaches = targetIDs.contains(id) || inputs.contains { leads[ObjectIdentifier($0)] == true }
+        leads[id] = reaches
+        if reaches {
+            order.list.append(variable)
+            order.members.insert(id)
+        }
+    }
+    return order
+}

@@ -1,0 +1,195 @@
+import TensorCore
+
+/// The per-channel mean and (biased) variance of one batch.
+public struct BatchStatistics {
+    public let mean: Tensor
+    public let variance: Tensor
+}
+
+// Batch normalisation in training mode, fused: one pass for the statistics, one for the
+// output, and a closed-form backward pass. Channels are axis 1 ([N, C] or [N, C, H, W]);
+// statistics are taken over all other axes, M values per channel:
+//   mu = mean(x),  var = mean((x - mu)²),  x̂ = (x - mu) / sqrt(var + eps),  y = gamma x̂ + beta
+// and with g = dL/dy:
+//   dbeta = Σ g,  dgamma = Σ g x̂,  dx = gamma / sqrt(var + eps) · (g - dbeta/M - x̂ · dgamma/M).
+
+extension Variable {
+    public static func batchNorm(_ x: Variable, gamma: Variable, beta: Variable,
+                                 epsilon: Float) -> (output: Variable, statistics: BatchStatistics) {
+        let layout = ChannelLayout(x.shape)
+        precondition(gamma.shape == [layout.channels] && beta.shape == [layout.channels],
+                     "batchNorm: gamma \(gamma.shape) and beta \(beta.shape) for input \(x.shape)")
+        let statistics = layout.statistics(x.value)
+        let invStd = statistics.variance.map { 1 / ($0 + epsilon).squareRoot() }
+        let y = layout.normalise(x.value, mean: statistics.mean, invStd: invStd,
+                                 gamma: gamma.value, beta: beta.value)
+        let output = record(y, inputs: [x, gamma, beta]) { g, _, needs in
+            if GradientRecording.isEnabled {
+                return batchNormGradientsRecorded(g, x: x, gamma: gamma, epsilon: epsilon, layout: layout)
+            }
+            let (dx, dgamma, dbeta) = layout.backward(g.value, x: x.value, mean: statistics.mean,
+                                                      invStd: invStd, gamma: gamma.value,
+                                                      needInput: needs[0])
+            return [dx.map { Variable($0) }, Variable(dgamma), Variable(dbeta)]
+        }
+        return (output, statistics)
+    }
+
+    /// The same gradients written with differentiable operations, for a backward pass
+    /// that is itself recorded (second-order gradients through batch norm).
+    static func batchNormGradientsRecorded(_ g: Variable, x: Variable, gamma: Variable, epsilon: Float,
+                                           layout: ChannelLayout) -> [Variable?] {
+        let axes = layout.reducedAxes
+        let m = Float(layout.valuesPerChannel)
+        let mean = x.mean(alongAxes: axes, keepingDimensions: true)
+        let centred = x - mean
+        let variance = centred.square().mean(alongAxes: axes, keepingDimensions: true)
+        let invStd = 1 / (variance + epsilon).sqrt()
+        let normalised = centred * invStd
+        let dbeta = g.sum(alongAxes: axes, keepingDimensions: true)
+        let dgamma = (g * normalised).sum(alongAxes: axes, keepingDimensions: true)
+        let gammaView = gamma.reshaped(layout.broadcastShape)
+        let dx = gammaView * invStd * (g - dbeta * (1 / m) - normalised * dgamma * (1 / m))
+        return [dx, dgamma.reshaped([layout.channels]), dbeta.reshaped([layout.channels])]
+    }
+}
+
+/// A tensor seen as [outer, channels, inner] with channels on axis 1.
+public struct ChannelLayout {
+    public let outer: Int, channels: Int, inner: Int
+    public let rank: Int
+
+    public init(_ shape: [Int]) {
+        precondition(shape.count >= 2, "channel layout needs [N, C, ...], got \(shape)")
+        outer = shape[0]
+        channels = shape[1]
+        inner = shape[2...].reduce(1, *)
+        rank = shape.count
+    }
+
+    public var valuesPerChannel: Int { outer * inner }
+    /// Every axis but the channel axis.
+    public var reducedAxes: [Int] { [0] + Array(2..<rank) }
+    /// [1, C, 1, ...]: a per-channel tensor laid out to broadcast against the input.
+    public var broadcastShape: [Int] { [1, channels] + [Int](repeating: 1, count: rank - 2) }
+
+    /// Per-channel mean and biased variance, in two passes accumulated in Double.
+    public func statistics(_ x: Tensor) -> BatchStatistics {
+        var sums = [Double](repeating: 0, count: channels)
+        var squares = [Double](repeating: 0, count: channels)
+        let p = x.storage.pointer
+        let m = Double(valuesPerChannel)
+        if inner == 1 {
+            // [N, C]: accumulate rows into per-channel Float partials, a vectorised loop.
+            var partial = [Float](repeating: 0, count: channels)
+            for n in 0..<outer { let row = p + n * channels; for c in 0..<channels { partial[c] += row[c] } }
+            for c in 0..<channels { sums[c] = Double(partial[c]) }
+            let mean = sums.map { Float($0 / m) }
+            partial = [Float](repeating: 0, count: channels)
+            for n in 0..<outer {
+                let row = p + n * channels
+                for c in 0..<channels { let d = row[c] - mean[c]; partial[c] += d * d }
+            }
+            for c in 0..<channels { squares[c] = Double(partial[c]) }
+        } else {
+            for n in 0..<outer {
+                for c in 0..<channels {
+                    let q = p + (n * channels + c) * inner
+                    var s: Float = 0
+                    for i in 0..<inner { s += q[i] }
+                    sums[c] += Double(s)
+                }
+            }
+            let mean = sums.map { Float($0 / m) }
+            for n in 0..<outer {
+                for c in 0..<channels {
+                    let q = p + (n * channels + c) * inner
+                    var s: Float = 0
+                    let mu = mean[c]
+                    for i in 0..<inner { let d = q[i] - mu; s += d * d }
+                    squares[c] += Double(s)
+                }
+            }
+        }
+        return BatchStatistics(mean: Tensor(shape: [channels], values: sums.map { Float($0 / m) }),
+                               variance: Tensor(shape: [channels], values: squares.map { Float($0 / m) }))
+    }
+
+    /// y = gamma (x - mean) invStd + beta, per channel, in one pass.
+    public func normalise(_ x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) -> Tensor {
+        let y = Tensor(uninitializedShape: x.shape)
+        let src = x.storage.pointer, dst = y.storage.pointer
+        // Per channel: y = scale · x + shift with scale = gamma·invStd, shift = beta - scale·mean.
+        let scale = (0..<channels).map { gamma.storage.pointer[$0] * invStd.storage.pointer[$0] }
+        let shift = (0..<channels).map { beta.storage.pointer[$0] - scale[$0] * mean.storage.pointer[$0] }
+        scale.withUnsafeBufferPointer { a in
+            shift.withUnsafeBufferPointer { b in
+                parallelChunks(outer, grain: max(1, (1 << 15) / max(channels * inner, 1))) { rows in
+                    for n in rows {
+                        if inner == 1 {
+                            let s = src + n * channels, d = dst + n * channels
+                            for c in 0..<channels { d[c] = a[c] * s[c] + b[c] }
+                        } else {
+                            for c in 0..<channels {
+                                let s = src + (n * channels + c) * inner, d = dst + (n * channels + c) * inner
+                                let sc = a[c], sh = b[c]
+                                for i in 0..<inner { d[i] = sc * s[i] + sh }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// The closed-form backward pass (see the formulas above `batchNorm`).
+    public func backward(_ g: Tensor, x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor,
+                         needInput: Bool) -> (dx: Tensor?, dgamma: Tensor, dbeta: Tensor) {
+        let gp = g.storage.pointer, xp = x.storage.pointer
+        let mu = mean.values, inv = invStd.values
+        var sumG = [Float](repeating: 0, count: channels)
+        var sumGX = [Float](repeating: 0, count: channels)   // Σ g (x - mu)
+        for n in 0..<outer {
+            if inner == 1 {
+                let gr = gp + n * channels, xr = xp + n * channels
+                for c in 0..<channels { sumG[c] += gr[c]; sumGX[c] += gr[c] * (xr[c] - mu[c]) }
+            } else {
+                for c in 0..<channels {
+                    let gr = gp + (n * channels + c) * inner, xr = xp + (n * channels + c) * inner
+                    var s: Float = 0, sx: Float = 0
+                    let m = mu[c]
+                    for i in 0..<inner { s += gr[i]; sx += gr[i] * (xr[i] - m) }
+                    sumG[c] += s; sumGX[c] += sx
+                }
+            }
+        }
+        let dbeta = Tensor(shape: [channels], values: sumG)
+        let dgamma = Tensor(shape: [channels], values: (0..<channels).map { sumGX[$0] * inv[$0] })
+        guard needInput else { return (nil, dgamma, dbeta) }
+        // dx = a·g + b·x + c per channel, with a = gamma·inv, b = -a·inv²·ΣgX/M,
+        // c = -a·ΣG/M - b·mu (expanding x̂ = (x - mu)·inv).
+        let m = Float(valuesPerChannel)
+        let gam = gamma.values
+        let a = (0..<channels).map { gam[$0] * inv[$0] }
+        let b = (0..<channels).map { -a[$0] * inv[$0] * inv[$0] * sumGX[$0] / m }
+        let c = (0..<channels).map { -a[$0] * sumG[$0] / m - b[$0] * mu[$0] }
+        let dx = Tensor(uninitializedShape: x.shape)
+        let dp = dx.storage.pointer
+        parallelChunks(outer, grain: max(1, (1 << 15) / max(channels * inner, 1))) { rows in
+            for n in rows {
+                if inner == 1 {
+                    let gr = gp + n * channels, xr = xp + n * channels, d = dp + n * channels
+                    for k in 0..<channels { d[k] = a[k] * gr[k] + b[k] * xr[k] + c[k] }
+                } else {
+                    for k in 0..<channels {
+                        let o = (n * channels + k) * inner
+                        let ak = a[k], bk = b[k], ck = c[k]
+                        for i in 0..<inner { dp[o + i] = ak * gp[o + i] + bk * xp[o + i] + ck }
+                    }
+                }
+            }
+        }
+        return (dx, dgamma, dbeta)
+    }
+}

@@ -1,0 +1,2 @@
+// LAPACK through its C interface (Debian: liblapacke-dev); the routines run in OpenBLAS.
+#include <lapacke.h>

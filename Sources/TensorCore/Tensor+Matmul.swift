@@ -1,0 +1,63 @@
+import CBLAS
+
+// Matrix products through OpenBLAS's cblas_sgemm. Transposes are passed to BLAS as
+// flags, never materialised.
+
+extension Tensor {
+    /// The product op(a) · op(b) of two matrices, where op transposes when asked.
+    public static func matmul(_ a: Tensor, _ b: Tensor,
+                              transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got shapes \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        var out = Tensor(uninitializedShape: [m, n])
+        gemm(a, b, into: &out, transposeA: transposeA, transposeB: transposeB, beta: 0)
+        return out
+    }
+
+    /// `c = alpha · op(a) · op(b) + beta · c`. With `beta = 0` the old contents of `c`
+    /// are ignored (BLAS does not read them), so `c` may be uninitialised.
+    public static func gemm(_ a: Tensor, _ b: Tensor, into c: inout Tensor,
+                            transposeA: Bool, transposeB: Bool,
+                            alpha: Float = 1, beta: Float) {
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kb = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(k == kb, "matmul: inner dimensions differ for shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "")")
+        checkSameShape(c.shape, [m, n], "gemm output")
+        if m == 0 || n == 0 { return }
+        c.makeUnique()
+        if k == 0 {
+            let p = c.storage.pointer
+            for i in 0..<(m * n) { p[i] *= beta }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a.storage.pointer, Int32(a.shape[1]),
+                    b.storage.pointer, Int32(b.shape[1]),
+                    beta, c.storage.pointer, Int32(n))
+    }
+
+    /// `x · w + bias` for x [N, In], w [In, Out], bias [Out]: the bias is written into the
+    /// output rows first and the product added on top by sgemm (beta = 1), so the affine
+    /// map costs no extra pass over the output.
+    public static func affine(_ x: Tensor, _ w: Tensor, bias: Tensor) -> Tensor {
+        precondition(x.rank == 2 && w.rank == 2 && bias.shape == [w.shape[1]],
+                     "affine: shapes \(x.shape), \(w.shape), bias \(bias.shape) do not fit")
+        let rows = x.shape[0], cols = w.shape[1]
+        var out = Tensor(uninitializedShape: [rows, cols])
+        let dst = out.storage.pointer, b = bias.storage.pointer
+        for r in 0..<rows { (dst + r * cols).update(from: b, count: cols) }
+        gemm(x, w, into: &out, transposeA: false, transposeB: false, beta: 1)
+        return out
+    }
+}
+
+/// OpenBLAS's thread count, for benchmarks to report.
+public enum BLASInfo {
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The heap buffer behind a `Tensor`: `count` Float32 values, 64-byte aligned.
+///
+/// Buffers are recycled through `BufferPool`: a training loop allocates tensors of the
+/// same few shapes at every step, and handing back a freed buffer of the right size
+/// avoids both `malloc` and the page faults of fresh memory (large allocations are
+/// `mmap`ed by glibc and would be faulted in again at every step).
+public final class TensorStorage {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// Uninitialised storage (a recycled buffer keeps whatever it held).
+    public init(uninitializedCount count: Int) {
+        self.count = count
+        self.pointer = BufferPool.shared.take(count)
+    }
+
+    deinit { BufferPool.shared.give(pointer, count: count) }
+}
+
+/// A free list of buffers keyed by element count, bounded in total size.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var pooledBytes = 0
+    private let maximumPooledBytes = 1 << 30
+    private let lock = NSLock()
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        lock.lock()
+        if var list = free[n], let p = list.popLast() {
+            free[n] = list
+            pooledBytes -= n * 4
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        var raw: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("out of memory allocating \(n) floats")
+        }
+        return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let n = max(count, 1)
+        lock.lock()
+        if pooledBytes + n * 4 <= maximumPooledBytes {
+            free[n, default: []].append(p)
+            pooledBytes += n * 4
+            lock.unlock()
+        } else {
+            lock.unlock()
+            Foundation.free(p)
+        }
+    }
+}
