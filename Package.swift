@@ -17,7 +17,11 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "NeuralLayers", targets: ["NeuralLayers"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Figures", targets: ["Figures"]),
+        .library(name: "Flows", targets: ["Flows"]),
         .executable(name: "flowgan-bench", targets: ["FlowGANBench"]),
+        .executable(name: "chapter01-change-of-variables", targets: ["Chapter01"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +45,30 @@ let package = Package(
         .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff"],
                 swiftSettings: optimisedInDebug),
 
+        .target(name: "Datasets", dependencies: ["TensorCore", "Autodiff", "CZlib"],
+                swiftSettings: optimisedInDebug),
+
+        .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
+                swiftSettings: optimisedInDebug),
+
+        .target(name: "Course", dependencies: ["Datasets", "Figures",
+                                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: optimisedInDebug),
+
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
                           dependencies: ["TensorCore", "Autodiff", "NeuralLayers",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
+                          swiftSettings: optimisedInDebug),
+
+        // The chapters, one executable each.
+        .executableTarget(name: "Chapter01",
+                          dependencies: ["TensorCore", "Autodiff", "Flows", "Figures", "Course",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Chapters/01-change-of-variables",
                           swiftSettings: optimisedInDebug),
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

@@ -83,3 +83,20 @@ func pathsToTargets(from output: Variable, targets: [Variable]) -> GraphOrder {
     }
     return order
 }
+
+/// The full Jacobian ∂f/∂x of a map between flat vectors, [outputs, inputs], row by row:
+/// one backward pass per output coordinate, seeded with that coordinate's unit vector.
+/// For the course's checks (log-determinants, singular values), not for training.
+public func jacobian(of f: (Variable) -> Variable, at point: Tensor) -> Tensor {
+    let x = Variable(point, requiresGradient: true)
+    let y = f(x)
+    let outputs = y.value.count, inputs = point.count
+    let result = Tensor(uninitializedShape: [outputs, inputs])
+    for i in 0..<outputs {
+        var seed = Tensor(zeros: y.shape)
+        seed.withUnsafeMutableBufferPointer { $0[i] = 1 }
+        let row = gradients(of: y, withRespectTo: [x], seed: seed)[0].value
+        (result.storage.pointer + i * inputs).update(from: row.storage.pointer, count: inputs)
+    }
+    return result
+}

@@ -1,4 +1,9 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// A node of a define-by-run computation graph: a tensor value, and, when it was
 /// computed from variables that require gradients, the rule that sends a gradient back
@@ -64,14 +69,25 @@ final class GraphNode {
 
 /// Whether operations record themselves for differentiation. On by default; the
 /// backward pass turns it off unless asked to build a graph of the gradients.
+///
+/// The switch is per thread (POSIX thread-specific storage), so a graph built on one
+/// thread is never affected by a backward pass running on another.
 public enum GradientRecording {
-    nonisolated(unsafe) public private(set) static var isEnabled = true
+    /// Thread-specific slot: empty (nil) means recording, a non-nil marker means off.
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "cannot create the gradient-recording thread key")
+        return key
+    }()
+    private static let offMarker = UnsafeMutableRawPointer(bitPattern: 1)!
 
-    /// Runs `body` with recording on or off, restoring the previous state after.
+    public static var isEnabled: Bool { pthread_getspecific(key) == nil }
+
+    /// Runs `body` with recording on or off on this thread, restoring the previous state after.
     public static func with<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {
-        let saved = isEnabled
-        isEnabled = enabled
-        defer { isEnabled = saved }
+        let saved = pthread_getspecific(key)
+        pthread_setspecific(key, enabled ? nil : offMarker)
+        defer { pthread_setspecific(key, saved) }
         return try body()
     }
 

@@ -31,7 +31,8 @@ public struct ConvolutionGeometry: Equatable {
         batch = input[0]; inChannels = input[1]; height = input[2]; width = input[3]
         outChannels = weight[0]; kernelHeight = weight[2]; kernelWidth = weight[3]
         self.stride = stride; self.padding = padding
-        precondition(outHeight > 0 && outWidth > 0, "conv2d: kernel \(weight) larger than padded input \(input)")
+        precondition(height + 2 * padding >= kernelHeight && width + 2 * padding >= kernelWidth,
+                     "conv2d: kernel \(weight) larger than padded input \(input)")
     }
 }
 

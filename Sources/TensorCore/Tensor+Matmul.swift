@@ -30,7 +30,8 @@ extension Tensor {
         c.makeUnique()
         if k == 0 {
             let p = c.storage.pointer
-            for i in 0..<(m * n) { p[i] *= beta }
+            // An empty product is zero; beta = 0 must not read the (uninitialised) output.
+            for i in 0..<(m * n) { p[i] = beta == 0 ? 0 : p[i] * beta }
             return
         }
         cblas_sgemm(CblasRowMajor,

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Datasets
+
+/// The options every chapter accepts.
+public struct ChapterOptions: ParsableArguments {
+    @Option(help: "Folder for figures, plot scripts and the results file.")
+    public var out: String = "Figures"
+
+    @Option(help: "Seed of the random generator; the same seed gives the same numbers.")
+    public var seed: UInt64 = 0
+
+    @Flag(help: "A smoke run of under a minute that still writes every figure.")
+    public var quick = false
+
+    @Option(help: "Folder holding mnist/, fashion-mnist/ or cifar-10-batches-bin/ (else $FLOWGAN_DATA, ./Data, /usr/share/datasets).")
+    public var dataDir: String?
+
+    public init() {}
+
+    public var dataSearch: DataSearch { DataSearch(explicitDirectory: dataDir) }
+
+    /// Creates the output folder and returns the path of `file` in it.
+    public func outputPath(_ file: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        return (out as NSString).appendingPathComponent(file)
+    }
+
+    /// Makes sure the output folder exists.
+    public func prepareOutput() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create output folder \(out): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A progress line for long loops: steps done, rate, estimated time left, and a metric.
+/// On a terminal it rewrites one line; in a log it prints a line every ~10% and at the end.
+public final class ProgressLine {
+    let label: String
+    let total: Int
+    let unit: String
+    let start = Date()
+    var lastPrint = Date.distantPast
+    var lastLoggedTenth = -1
+    let interactive = isatty(STDERR_FILENO) != 0
+
+    public init(_ label: String, total: Int, unit: String = "it") {
+        self.label = label; self.total = max(total, 1); self.unit = unit
+    }
+
+    /// Seconds since the line was created.
+    public var elapsed: Double { Date().timeIntervalSince(start) }
+
+    public func update(_ done: Int, metric: String = "") {
+        let now = Date()
+        let tenth = done * 10 / total
+        let finished = done >= total
+        if interactive {
+            guard finished || now.timeIntervalSince(lastPrint) > 0.25 else { return }
+        } else {
+            guard finished || tenth > lastLoggedTenth else { return }
+            lastLoggedTenth = tenth
+        }
+        lastPrint = now
+        let seconds = elapsed
+        let rate = Double(done) / max(seconds, 1e-9)
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let text = String(format: "%@ %d/%d  %.1f %@/s  %@ left  %@", label, done, total, rate, unit,
+                          ProgressLine.clock(left), metric)
+        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + (interactive && !finished ? "" : "\n")).utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// Prints a line to standard error (notes, warnings), leaving standard output to results.
+public func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

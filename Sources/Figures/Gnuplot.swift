@@ -1,0 +1,139 @@
+import Foundation
+
+/// One curve or point set of a plot: columns of numbers and how gnuplot draws them
+/// (a gnuplot `with` clause such as "lines lw 2", "points pt 7 ps 0.3", "boxes").
+public struct PlotSeries {
+    public var title: String
+    public var columns: [[Double]]
+    public var style: String
+    /// The gnuplot `using` clause; defaults to 1:2 (or 1:2:3 for three columns).
+    public var using: String?
+
+    public init(title: String, x: [Double], y: [Double], style: String = "lines lw 2") {
+        precondition(x.count == y.count, "series '\(title)': \(x.count) x values and \(y.count) y values")
+        self.init(title: title, columns: [x, y], style: style)
+    }
+
+    public init(title: String, columns: [[Double]], style: String, using: String? = nil) {
+        precondition(Set(columns.map(\.count)).count <= 1, "series '\(title)': columns of different lengths")
+        self.title = title; self.columns = columns; self.style = style; self.using = using
+    }
+}
+
+/// A gnuplot figure: `name.dat` (the data, one block per series) and `name.gp` (the
+/// script), written side by side so that `gnuplot name.gp`, run in that folder, draws
+/// `name.png` with the pngcairo terminal.
+public struct GnuplotFigure {
+    public var name: String
+    public var title: String
+    public var xLabel = "", yLabel = ""
+    public var series: [PlotSeries] = []
+    /// Extra gnuplot commands placed before `plot` (ranges, log scales, keys).
+    public var settings: [String] = []
+    public var size = (width: 800, height: 560)
+    /// Data written as a grid for `with image` (a heatmap): x y z triples, blank line per row.
+    public var heatmap: (x: [Double], y: [Double], z: [[Double]])? = nil
+
+    public init(name: String, title: String, xLabel: String = "", yLabel: String = "") {
+        self.name = name; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
+    }
+
+    static func quote(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func number(_ v: Double) -> String {
+        v.isNaN ? "NaN" : v.isInfinite ? (v > 0 ? "Inf" : "-Inf") : String(format: "%.7g", v)
+    }
+
+    public var dataText: String {
+        var blocks: [String] = []
+        if let heatmap {
+            var rows: [String] = []
+            for (i, y) in heatmap.y.enumerated() {
+                rows.append(heatmap.x.enumerated().map { j, x in
+                    "\(GnuplotFigure.number(x)) \(GnuplotFigure.number(y)) \(GnuplotFigure.number(heatmap.z[i][j]))"
+                }.joined(separator: "\n"))
+            }
+            blocks.append("# heatmap: x y value\n" + rows.joined(separator: "\n\n"))
+        }
+        for s in series {
+            let n = s.columns.first?.count ?? 0
+            let lines = (0..<n).map { i in s.columns.map { GnuplotFigure.number($0[i]) }.joined(separator: " ") }
+            blocks.append("# \(s.title)\n" + lines.joined(separator: "\n"))
+        }
+        // Two blank lines separate gnuplot data blocks, addressed by `index`.
+        return blocks.joined(separator: "\n\n\n") + "\n"
+    }
+
+    public var scriptText: String {
+        var lines = [
+            "# Draws \(name).png from \(name).dat. Run in this folder: gnuplot \(name).gp",
+            "set terminal pngcairo size \(size.width),\(size.height) enhanced font 'Sans,11'",
+            "set output '\(name).png'",
+            "set title \(GnuplotFigure.quote(title))",
+            "set xlabel \(GnuplotFigure.quote(xLabel))",
+            "set ylabel \(GnuplotFigure.quote(yLabel))",
+            "set grid",
+            "set key top right",
+        ]
+        lines += settings
+        var clauses: [String] = []
+        var index = 0
+        if heatmap != nil {
+            lines.append(Colormap.gnuplotPalette)
+            clauses.append("'\(name).dat' index 0 using 1:2:3 with image notitle")
+            index = 1
+        }
+        for s in series {
+            let using = s.using ?? (s.columns.count >= 3 ? "1:2:3" : "1:2")
+            clauses.append("'\(name).dat' index \(index) using \(using) with \(s.style) title \(GnuplotFigure.quote(s.title))")
+            index += 1
+        }
+        lines.append("plot " + clauses.joined(separator: ", \\\n     "))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes `name.dat` and `name.gp` into `directory`, then renders `name.png` when gnuplot
+    /// is installed. Returns a note when it could not render.
+    @discardableResult
+    public func write(to directory: String) throws -> String? {
+        try writeTextFile(dataText, to: (directory as NSString).appendingPathComponent(name + ".dat"))
+        try writeTextFile(scriptText, to: (directory as NSString).appendingPathComponent(name + ".gp"))
+        return try Gnuplot.render(script: name + ".gp", in: directory)
+    }
+}
+
+public enum Gnuplot {
+    /// The gnuplot executable on the PATH, if any.
+    public static var executable: String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/gnuplot" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs `gnuplot script` in `directory`. Returns nil on success, a note when gnuplot is
+    /// absent; throws when gnuplot reports an error in the script.
+    public static func render(script: String, in directory: String) throws -> String? {
+        guard let executable else {
+            return "gnuplot is not on the PATH: \(script) was written but not rendered (apt-get install gnuplot)"
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [script]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // gnuplot exits 0 after some errors; any line it prints to stderr is a problem.
+        let problem = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        if process.terminationStatus != 0 || !problem.isEmpty {
+            throw FigureError.io(path: (directory as NSString).appendingPathComponent(script),
+                                 message: "gnuplot failed: \(problem.isEmpty ? "exit \(process.terminationStatus)" : problem)")
+        }
+        return nil
+    }
+}

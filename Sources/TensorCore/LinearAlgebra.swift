@@ -1,0 +1,54 @@
+import CLAPACKE
+import Foundation
+
+// Dense linear algebra through LAPACK (OpenBLAS's implementation, via LAPACKE), in Double
+// for accuracy: the matrices here are Jacobians of at most a few thousand rows.
+
+public enum LinearAlgebraError: Error, CustomStringConvertible {
+    case notSquare([Int])
+    case lapackFailure(routine: String, info: Int32)
+
+    public var description: String {
+        switch self {
+        case .notSquare(let shape): return "expected a square matrix, got shape \(shape)"
+        case .lapackFailure(let routine, let info): return "LAPACK \(routine) failed with info = \(info)"
+        }
+    }
+}
+
+public enum LinearAlgebra {
+    /// log |det A| and the sign of det A, from the LU factorisation A = P L U (dgetrf):
+    /// det A = ±Π U_ii, the sign flipping once per row interchange. A singular matrix
+    /// gives log |det| = -infinity.
+    public static func logAbsDeterminant(_ a: Tensor) throws -> (logAbs: Double, sign: Double) {
+        guard a.rank == 2, a.shape[0] == a.shape[1] else { throw LinearAlgebraError.notSquare(a.shape) }
+        let n = a.shape[0]
+        var lu = a.values.map(Double.init)
+        var pivots = [Int32](repeating: 0, count: n)
+        let info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), &lu, Int32(n), &pivots)
+        if info < 0 { throw LinearAlgebraError.lapackFailure(routine: "dgetrf", info: info) }
+        var logAbs = 0.0, sign = 1.0
+        for i in 0..<n {
+            let u = lu[i * n + i]
+            if u == 0 { return (-.infinity, 0) }
+            logAbs += Foundation.log(Swift.abs(u))
+            if u < 0 { sign = -sign }
+            if pivots[i] != Int32(i + 1) { sign = -sign }
+        }
+        return (logAbs, sign)
+    }
+
+    /// The singular values of a matrix, largest first (dgesdd, values only).
+    public static func singularValues(_ a: Tensor) throws -> [Double] {
+        precondition(a.rank == 2, "singularValues needs a matrix, got shape \(a.shape)")
+        let m = a.shape[0], n = a.shape[1]
+        var copy = a.values.map(Double.init)
+        var s = [Double](repeating: 0, count: min(m, n))
+        var unusedU = [Double](repeating: 0, count: 1), unusedV = [Double](repeating: 0, count: 1)
+        let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n),
+                                  &copy, Int32(n), &s, &unusedU, 1, &unusedV, 1)
+        if info != 0 { throw LinearAlgebraError.lapackFailure(routine: "dgesdd", info: info) }
+        return s
+    }
+}
+
