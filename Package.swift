@@ -74,6 +74,9 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TensorCore", "Autodiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TensorCore", "Autodiff", "Datasets"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TensorCore", "Figures"]),
+        .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,14 @@
+# Draws ch01-planar-density.png from ch01-planar-density.dat. Run in this folder: gnuplot ch01-planar-density.gp
+set terminal pngcairo size 640,560 enhanced font 'Sans,11'
+set output 'ch01-planar-density.png'
+set title "Density after the planar flow"
+set xlabel "x_1"
+set ylabel "x_2"
+set grid
+set key top right
+set size ratio -1
+set xrange [-5:5]
+set yrange [-5:5]
+unset key
+set palette defined (0.000 0.1020 0.0980 0.2902, 0.059 0.0000 0.1529 0.3882, 0.118 0.0000 0.2157 0.4784, 0.176 0.0000 0.2784 0.5608, 0.235 0.0000 0.3412 0.6196, 0.294 0.0000 0.4000 0.6588, 0.353 0.0000 0.4588 0.6745, 0.412 0.0000 0.5176 0.6706, 0.471 0.0000 0.5725 0.6510, 0.529 0.0000 0.6235 0.6196, 0.588 0.0000 0.6745 0.5922, 0.647 0.0000 0.7216 0.5686, 0.706 0.3333 0.7608 0.5569, 0.765 0.5176 0.8000 0.5686, 0.824 0.6667 0.8392 0.6039, 0.882 0.7961 0.8745 0.6627, 0.941 0.8980 0.9137 0.7451, 1.000 0.9804 0.9569 0.8431)
+plot 'ch01-planar-density.dat' index 0 using 1:2:3 with image notitle

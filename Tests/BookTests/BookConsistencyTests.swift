@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// book.md must say what the code and the chapters' outputs say. Three mechanisms:
+///
+/// - Quoted code. `<!-- quote: PATH#NAME -->` before a fenced code block means the block
+///   is the region between `// [book:NAME]` and `// [/book:NAME]` in PATH, dedented.
+/// - Figures. Every image the book shows, `![...](Figures/...)`, exists in the repository.
+/// - Numbers. A number followed by `<!-- n: FILE KEY -->` is the value at KEY (dots for
+///   nesting) of Figures/FILE, rounded to the digits the book prints.
+@Suite("book.md agrees with the sources and the results files")
+struct BookConsistencyTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func read(_ relative: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
+    }
+
+    static var book: String { (try? read("book.md")) ?? "" }
+
+    static func matches(_ pattern: String, in text: String) -> [[String]] {
+        let regex = try! NSRegularExpression(pattern: pattern, options: [])
+        let ns = text as NSString
+        return regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { m in
+            (0..<m.numberOfRanges).map { m.range(at: $0).location == NSNotFound ? "" : ns.substring(with: m.range(at: $0)) }
+        }
+    }
+
+    @Test func bookExistsAndHasChapters() throws {
+        let text = try Self.read("book.md")
+        #expect(text.contains("## Chapter 01"), "book.md has no Chapter 01 heading")
+    }
+
+    @Test func quotedCodeMatchesItsSource() throws {
+        let quotes = Self.matches(#"<!-- quote: ([^#\s]+)#([\w-]+) -->\s*\n```[a-z]*\n([\s\S]*?)\n```"#, in: Self.book)
+        #expect(!quotes.isEmpty, "book.md quotes no code")
+        for quote in quotes {
+            let (path, name, shown) = (quote[1], quote[2], quote[3])
+            let source = try Self.read(path)
+            let region = Self.matches(#"// \[book:"# + NSRegularExpression.escapedPattern(for: name)
+                                      + #"\][^\n]*\n([\s\S]*?)\n[ \t]*// \[/book:"# + NSRegularExpression.escapedPattern(for: name) + #"\]"#,
+                                      in: source)
+            try #require(region.count == 1, "\(path) has \(region.count) regions named \(name)")
+            #expect(Self.dedent(region[0][1]) == shown, "book.md's quote of \(path)#\(name) differs from the source")
+        }
+    }
+
+    @Test func everyFigureTheBookShowsExists() {
+        let figures = Self.matches(#"\]\((Figures/[^) ]+)\)"#, in: Self.book).map { $0[1] }
+        #expect(!figures.isEmpty, "book.md shows no figure")
+        for figure in figures {
+            #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(figure).path),
+                    "book.md shows \(figure), which does not exist")
+        }
+    }
+
+    @Test func quotedNumbersMatchTheResultsFiles() throws {
+        let numbers = Self.matches(#"(-?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)%?\s*<!-- n: (\S+) (\S+) -->"#, in: Self.book)
+        #expect(!numbers.isEmpty, "book.md quotes no number from a results file")
+        for number in numbers {
+            let (printed, file, key) = (number[1], number[2], number[3])
+            let data = try Data(contentsOf: Self.root.appendingPathComponent("Figures").appendingPathComponent(file))
+            var value: Any? = try JSONSerialization.jsonObject(with: data)
+            for part in key.split(separator: ".") { value = (value as? [String: Any])?[String(part)] }
+            let actual = try #require((value as? NSNumber)?.doubleValue, "\(file) has no number at \(key)")
+            let shown = Double(printed.replacingOccurrences(of: ",", with: ""))!
+            #expect(abs(actual - shown) <= Self.halfUnitInLastPlace(printed) * 1.0001,
+                    "book.md prints \(printed) for \(file) \(key), which is \(actual)")
+        }
+    }
+
+    /// Half a unit in the last printed digit: the largest rounding error of `printed`.
+    static func halfUnitInLastPlace(_ printed: String) -> Double {
+        let plain = printed.replacingOccurrences(of: ",", with: "").lowercased()
+        let parts = plain.split(separator: "e", maxSplits: 1)
+        let mantissa = String(parts[0])
+        let exponent = parts.count > 1 ? Int(parts[1])! : 0
+        let decimals = mantissa.split(separator: ".").dropFirst().first?.count ?? 0
+        return 0.5 * pow(10, Double(exponent - decimals))
+    }
+
+    /// Removes the indentation common to all non-blank lines.
+    static func dedent(_ text: String) -> String {
+        let lines = text.components(separatedBy: "\n")
+        let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { $0.prefix { $0 == " " }.count }.min() ?? 0
+        return lines.map { $0.count >= indent ? String($0.dropFirst(indent)) : $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: "\n")
+    }
+}
+
+/// The checks themselves must be able to fail: they are exercised here on made-up input.
+@Suite("The book checks catch drift")
+struct BookCheckSelfTests {
+    @Test func roundingToleranceFollowsPrintedDigits() {
+        #expect(BookConsistencyTests.halfUnitInLastPlace("0.0061") == 0.00005)
+        #expect(BookConsistencyTests.halfUnitInLastPlace("3.5e-07") == 0.5e-8)
+        #expect(BookConsistencyTests.halfUnitInLastPlace("-3,334") == 0.5)
+    }
+
+    @Test func dedentRemovesCommonIndentation() {
+        #expect(BookConsistencyTests.dedent("    a\n      b\n\n    c") == "a\n  b\n\nc")
+    }
+}
