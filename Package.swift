@@ -50,6 +50,10 @@ let package = Package(
 
         .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets"],
                 swiftSettings: optimisedInDebug),
+        .target(name: "Checkpoints", dependencies: ["TensorCore"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints"],
+                swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
 
@@ -76,6 +80,7 @@ let package = Package(
         .testTarget(name: "NeuralLayersTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"]),
         .testTarget(name: "DatasetsTests", dependencies: ["TensorCore", "Autodiff", "Datasets"]),
         .testTarget(name: "FiguresTests", dependencies: ["TensorCore", "Figures"]),
+        .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
         .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

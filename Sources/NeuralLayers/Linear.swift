@@ -20,7 +20,7 @@ public final class Linear: Layer {
         return Variable.affine(x, weight, bias: bias)
     }
 
-    public var namedParameters: [(name: String, parameter: Variable)] { [("weight", weight), ("bias", bias)] }
+    public var ownParameters: [(name: String, parameter: Variable)] { [("weight", weight), ("bias", bias)] }
 }
 
 /// A 2-D convolution with bias over NCHW images.
@@ -45,7 +45,7 @@ public final class Conv2d: Layer {
         return y + bias.reshaped([1, bias.shape[0], 1, 1])
     }
 
-    public var namedParameters: [(name: String, parameter: Variable)] { [("weight", weight), ("bias", bias)] }
+    public var ownParameters: [(name: String, parameter: Variable)] { [("weight", weight), ("bias", bias)] }
 }
 
 /// Leaky ReLU as a layer: x for x > 0, slope · x otherwise.
@@ -53,12 +53,10 @@ public final class LeakyReLU: Layer {
     public let slope: Float
     public init(slope: Float = 0.2) { self.slope = slope }
     public func callAsFunction(_ x: Variable) -> Variable { x.leakyRelu(slope: slope) }
-    public var namedParameters: [(name: String, parameter: Variable)] { [] }
 }
 
 /// ReLU as a layer.
 public final class ReLU: Layer {
     public init() {}
     public func callAsFunction(_ x: Variable) -> Variable { x.relu() }
-    public var namedParameters: [(name: String, parameter: Variable)] { [] }
 }

@@ -7,7 +7,7 @@ import Autodiff
 /// running averages: running = momentum · running + (1 - momentum) · batch, where the
 /// batch variance enters unbiased (times M / (M - 1)), as PyTorch does.
 /// Evaluation: normalise with the running averages, a fixed affine map.
-public final class BatchNorm: Layer, ModeSwitching {
+public final class BatchNorm: Layer, BufferOwner {
     public let gamma: Variable
     public let beta: Variable
     public private(set) var runningMean: Tensor
@@ -41,9 +41,20 @@ public final class BatchNorm: Layer, ModeSwitching {
         return x * scale.reshaped(layout.broadcastShape) + shift.reshaped(layout.broadcastShape)
     }
 
-    public var namedParameters: [(name: String, parameter: Variable)] { [("gamma", gamma), ("beta", beta)] }
-    public var namedBuffers: [(name: String, buffer: Tensor)] {
+    public var ownParameters: [(name: String, parameter: Variable)] { [("gamma", gamma), ("beta", beta)] }
+    public var ownBuffers: [(name: String, buffer: Tensor)] {
         [("running_mean", runningMean), ("running_variance", runningVariance)]
+    }
+
+    public func setBuffer(_ name: String, _ value: Tensor) throws {
+        guard value.shape == runningMean.shape else {
+            throw ModuleStateError("buffer \(name) has shape \(value.shape), expected \(runningMean.shape)")
+        }
+        switch name {
+        case "running_mean": runningMean = value
+        case "running_variance": runningVariance = value
+        default: throw ModuleStateError("BatchNorm has no buffer \(name)")
+        }
     }
 
     /// Restores running averages (from a checkpoint).
@@ -79,7 +90,7 @@ public final class LayerNorm: Layer {
         return normalised * gamma.reshaped(layout.broadcastShape) + beta.reshaped(layout.broadcastShape)
     }
 
-    public var namedParameters: [(name: String, parameter: Variable)] { [("gamma", gamma), ("beta", beta)] }
+    public var ownParameters: [(name: String, parameter: Variable)] { [("gamma", gamma), ("beta", beta)] }
 }
 
 /// Weight normalisation (Salimans & Kingma 2016): w = g · v / ||v||, one norm and one
@@ -121,7 +132,7 @@ public final class WeightNormConv2d: Layer {
         return Variable.conv2d(x, w, stride: stride, padding: padding) + bias.reshaped([1, bias.shape[0], 1, 1])
     }
 
-    public var namedParameters: [(name: String, parameter: Variable)] {
+    public var ownParameters: [(name: String, parameter: Variable)] {
         [("direction", direction), ("scale", scale), ("bias", bias)]
     }
 }

@@ -21,6 +21,15 @@ public struct RandomGenerator {
         _ = nextUInt32()
     }
 
+    /// The generator's full state, for checkpoints: restoring it continues the stream exactly.
+    public var snapshot: (state: UInt64, increment: UInt64) { (state, increment) }
+
+    /// A generator continuing from a `snapshot`.
+    public init(restoring snapshot: (state: UInt64, increment: UInt64)) {
+        state = snapshot.state
+        increment = snapshot.increment | 1
+    }
+
     /// The next 32 random bits.
     public mutating func nextUInt32() -> UInt32 {
         let old = state

@@ -1,0 +1,136 @@
+import Foundation
+import TensorCore
+import Autodiff
+import NeuralLayers
+import Datasets
+import Flows
+import Checkpoints
+
+/// One evaluation of a model during training.
+public struct TrainingRecord: Codable, Equatable {
+    public var iteration: Int
+    public var seconds: Double
+    /// Mean training loss over the iterations since the previous record.
+    public var trainLoss: Double
+    public var validationNLL: Double
+    /// Extra numbers an objective reports (the critic's Wasserstein estimate, ...).
+    public var extra: [String: Double] = [:]
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFinite(iteration: Int, quantity: String, value: Float)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let iteration, let quantity, let value):
+            return "training stopped at iteration \(iteration): the \(quantity) is \(value); the last checkpoint written before it is kept"
+        }
+    }
+}
+
+/// The state shared by every way of training a flow: the model, its Adam optimiser, the
+/// random stream of the dequantisation noise, the iteration count, the learning curve,
+/// and the best model by validation NLL. Checkpoints hold all of it, so `--resume`
+/// continues exactly where a run stopped.
+public final class FlowTrainer {
+    public let model: NormalizingFlow
+    public let optimiser: Adam
+    public let seed: UInt64
+    public let batchSize: Int
+    public var noise: RandomGenerator
+    public internal(set) var iteration = 0
+    public var history: [TrainingRecord] = []
+    public internal(set) var best: (iteration: Int, validationNLL: Double)? = nil
+    var bestState: [(String, Tensor)]? = nil
+
+    public init(model: NormalizingFlow, learningRate: Float, beta1: Float, beta2: Float, decay: Float = 1,
+                batchSize: Int, seed: UInt64) {
+        self.model = model
+        self.optimiser = Adam(parameters: model.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, decay: decay)
+        self.seed = seed
+        self.batchSize = batchSize
+        self.noise = RandomGenerator(seed: seed, stream: 1001)
+    }
+
+    /// The training images of the current iteration: each epoch visits the training set
+    /// in an order drawn from (seed, epoch), so the order never depends on when a run
+    /// was resumed.
+    public func batchIndices(trainCount: Int) -> [Int] {
+        let perEpoch = max(trainCount / batchSize, 1)
+        let epoch = iteration / perEpoch, position = iteration % perEpoch
+        var shuffler = RandomGenerator(seed: seed &+ UInt64(epoch), stream: 2002)
+        let order = shuffler.permutation(trainCount)
+        return Array(order[(position * batchSize)..<min(trainCount, (position + 1) * batchSize)])
+    }
+
+    /// Dequantised images of a batch, a fresh noise draw each time.
+    public func dequantised(_ images: Tensor) -> Variable {
+        Variable(Dequantization.apply(images, generator: &noise))
+    }
+
+    // [book:mle-step]
+    /// One maximum-likelihood step: the mean NLL of a dequantised batch, its gradient
+    /// with respect to every parameter, and an Adam update. Returns the NLL (nats).
+    public func maximumLikelihoodStep(_ images: Tensor) throws -> Float {
+        let loss = model.negativeLogLikelihood(dequantised(images))
+        try checkFinite(loss.value.scalar, "negative log-likelihood")
+        optimiser.update(gradients(of: loss, withRespectTo: optimiser.parameters))
+        finishIteration()
+        return loss.value.scalar
+    }
+    // [/book:mle-step]
+
+    /// Counts an iteration (objectives with their own step call this once per iteration).
+    public func finishIteration() { iteration += 1 }
+
+    public func checkFinite(_ value: Float, _ quantity: String) throws {
+        guard value.isFinite else { throw TrainingError.nonFinite(iteration: iteration, quantity: quantity, value: value) }
+    }
+
+    /// Records an evaluation and keeps the model if its validation NLL is the best yet.
+    public func record(_ entry: TrainingRecord) {
+        history.append(entry)
+        if best == nil || entry.validationNLL < best!.validationNLL {
+            best = (entry.iteration, entry.validationNLL)
+            bestState = stateTensors(of: model)
+        }
+    }
+
+    /// Puts the best model (by validation NLL) back in place.
+    public func restoreBest() throws {
+        guard let bestState else { return }
+        try restoreState(of: model, from: Dictionary(uniqueKeysWithValues: bestState), source: "the best model in memory")
+    }
+
+    public func saveBest(to path: String, metadata: [String: String]) throws {
+        var tensors = bestState ?? stateTensors(of: model)
+        tensors.sort { $0.0 < $1.0 }
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+}
+
+/// The exact NLL of a model on a set of images, in nats per image on [0, 1]^D: the mean
+/// over images (each dequantised once, from a fixed seed so evaluations compare) and its
+/// standard error. Runs in evaluation mode without recording a graph.
+public func evaluateNLL(_ model: NormalizingFlow, images: Tensor, batchSize: Int = 500,
+                        seed: UInt64 = 12345) -> (mean: Double, standardError: Double) {
+    let wasTraining = model.isTraining
+    model.isTraining = false
+    defer { model.isTraining = wasTraining }
+    var generator = RandomGenerator(seed: seed, stream: 3003)
+    var values: [Double] = []
+    let n = images.shape[0]
+    GradientRecording.withoutRecording {
+        var start = 0
+        while start < n {
+            let end = min(n, start + batchSize)
+            let batch = images.slice(start..<end, alongAxis: 0)
+            let logLikelihood = model.logLikelihood(Variable(Dequantization.apply(batch, generator: &generator)))
+            values += logLikelihood.value.values.map { -Double($0) }
+            start = end
+        }
+    }
+    let mean = values.reduce(0, +) / Double(max(values.count, 1))
+    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(values.count - 1, 1))
+    return (mean, (variance / Double(max(values.count, 1))).squareRoot())
+}
