@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "Flows", targets: ["Flows"]),
         .executable(name: "flowgan-bench", targets: ["FlowGANBench"]),
         .executable(name: "chapter01-change-of-variables", targets: ["Chapter01"]),
+        .executable(name: "chapter02-coupling-layers", targets: ["Chapter02"]),
+        .executable(name: "chapter03-realnvp", targets: ["Chapter03"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,7 +65,7 @@ let package = Package(
 
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
-                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers",
+                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "Training",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
                           swiftSettings: optimisedInDebug),
@@ -73,6 +75,17 @@ let package = Package(
                           dependencies: ["TensorCore", "Autodiff", "Flows", "Figures", "Course",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Chapters/01-change-of-variables",
+                          swiftSettings: optimisedInDebug),
+
+        .executableTarget(name: "Chapter02",
+                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Figures", "Course",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Chapters/02-coupling-layers",
+                          swiftSettings: optimisedInDebug),
+        .executableTarget(name: "Chapter03",
+                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Figures", "Course",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Chapters/03-realnvp",
                           swiftSettings: optimisedInDebug),
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

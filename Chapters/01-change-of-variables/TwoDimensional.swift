@@ -95,7 +95,7 @@ func drawTwoDimensional(out: String, gridSize: Int) throws -> (integral: Double,
     let panels = [before, linear, planar].map { values -> PixelImage in
         ImageFigures.heatmap(Tensor(shape: [n, n], values: values.map(Float.init)), scale: 480 / n)
     }
-    try PNGFile.write(sideBySide(panels, gap: 12), to: (out as NSString).appendingPathComponent("ch01-densities.png"))
+    try PNGFile.write(ImageFigures.sideBySide(panels, gap: 12), to: (out as NSString).appendingPathComponent("ch01-densities.png"))
 
     // The planar density again as a gnuplot heatmap with axes.
     var heat = GnuplotFigure(name: "ch01-planar-density", title: "Density after the planar flow",
@@ -112,22 +112,3 @@ func drawTwoDimensional(out: String, gridSize: Int) throws -> (integral: Double,
     return (planar.reduce(0, +) * area, linear.reduce(0, +) * area)
 }
 
-/// Images of equal height placed left to right on a white background.
-func sideBySide(_ images: [PixelImage], gap: Int) -> PixelImage {
-    let height = images.map(\.height).max() ?? 0
-    let width = images.map(\.width).reduce(0, +) + gap * max(images.count - 1, 0)
-    var canvas = PixelImage(width: width, height: height, channels: 3, fill: 255)
-    var x0 = 0
-    for image in images {
-        precondition(image.channels == 3, "sideBySide takes RGB images")
-        for y in 0..<image.height {
-            for x in 0..<image.width {
-                for c in 0..<3 {
-                    canvas.pixels[(y * width + x0 + x) * 3 + c] = image.pixels[(y * image.width + x) * 3 + c]
-                }
-            }
-        }
-        x0 += image.width + gap
-    }
-    return canvas
-}

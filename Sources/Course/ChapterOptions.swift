@@ -35,3 +35,5 @@ public struct ChapterOptions: ParsableArguments {
         }
     }
 }
+
+extension DatasetName: ExpressibleByArgument {}

@@ -48,4 +48,22 @@ public enum ImageFigures {
         }
         return image
     }
+
+    /// RGB images placed left to right on white, `gap` pixels apart, top-aligned.
+    public static func sideBySide(_ images: [PixelImage], gap: Int) -> PixelImage {
+        let height = images.map(\.height).max() ?? 0
+        let width = images.map(\.width).reduce(0, +) + gap * max(images.count - 1, 0)
+        var canvas = PixelImage(width: width, height: height, channels: 3, fill: 255)
+        var x0 = 0
+        for image in images {
+            precondition(image.channels == 3, "sideBySide takes RGB images")
+            for y in 0..<image.height {
+                let source = y * image.width * 3, target = (y * width + x0) * 3
+                canvas.pixels.replaceSubrange(target..<(target + image.width * 3),
+                                              with: image.pixels[source..<(source + image.width * 3)])
+            }
+            x0 += image.width + gap
+        }
+        return canvas
+    }
 }

@@ -15,6 +15,11 @@ public struct TrainingRecord: Codable, Equatable {
     public var validationNLL: Double
     /// Extra numbers an objective reports (the critic's Wasserstein estimate, ...).
     public var extra: [String: Double] = [:]
+
+    public init(iteration: Int, seconds: Double, trainLoss: Double, validationNLL: Double, extra: [String: Double] = [:]) {
+        self.iteration = iteration; self.seconds = seconds; self.trainLoss = trainLoss
+        self.validationNLL = validationNLL; self.extra = extra
+    }
 }
 
 public enum TrainingError: Error, CustomStringConvertible {

@@ -1,0 +1,21 @@
+import Foundation
+import Datasets
+
+/// The image data a chapter trains on: MNIST when the data search finds it, otherwise
+/// Fashion-MNIST (Debian's dataset-fashion-mnist), announced in one line. A data set
+/// named explicitly must be found.
+public func loadImageData(explicit: DatasetName?, search: DataSearch) throws -> DatasetSplits {
+    if let explicit {
+        return try DatasetSplits.load(explicit, search: search)
+    }
+    if search.folder(for: .mnist) != nil {
+        return try DatasetSplits.load(.mnist, search: search)
+    }
+    if search.folder(for: .fashionMNIST) != nil {
+        note("MNIST not found (looked in \(search.directories.map { $0 + "/mnist" }.joined(separator: ", "))); using Fashion-MNIST instead.")
+        return try DatasetSplits.load(.fashionMNIST, search: search)
+    }
+    // Neither: the error names MNIST, the paper's data, and how to get it.
+    return try DatasetSplits.load(.mnist, search: search)
+}
+

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TensorCore
+import Datasets
+
+// Helpers shared by the data set tests: a scratch folder per test, data files built byte
+// by byte from the formats' published descriptions, gzip through the system's gzip
+// program (not the zlib the library reads with), and an independent source of randomness.
+
+/// A fresh folder under the system's temporary directory, removed by `remove()`.
+struct ScratchFolder {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flowgan-datasets-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    @discardableResult
+    func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let target = file(name)
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): test inputs that do not depend on the library's
+/// own RandomGenerator.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+
+    mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+
+    /// Uniform on [0, 1) from the top 53 bits.
+    mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+}
+
+/// A 32-bit big-endian integer, as IDX headers store their sizes.
+func bigEndian32(_ value: UInt32) -> [UInt8] {
+    [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+}
+
+/// An IDX file of unsigned bytes: magic 0x00 0x00 0x08 DD, DD big-endian sizes, the data.
+func idxFile(sizes: [UInt32], data: [UInt8]) -> [UInt8] {
+    [0, 0, 0x08, UInt8(sizes.count)] + sizes.flatMap(bigEndian32) + data
+}
+
+/// The bytes of `bytes` compressed by the system's gzip program.
+func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+    let scratch = try ScratchFolder()
+    defer { scratch.remove() }
+    let input = try scratch.write(bytes, to: "input")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+    process.arguments = ["-c", "-n", input]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0, "gzip exited with \(process.terminationStatus)")
+    return [UInt8](data)
+}
+
+/// Runs `body` and returns the DataError it throws; records an issue when it returns or
+/// throws anything else.
+func dataError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> DataError? {
+    do {
+        try body()
+        Issue.record("expected a DataError, but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as DataError {
+        return error
+    } catch {
+        Issue.record("expected a DataError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+extension DataError {
+    /// The case's name, for checking the kind of error without its message.
+    var kind: String {
+        switch self {
+        case .missing: return "missing"
+        case .unreadable: return "unreadable"
+        case .malformed: return "malformed"
+        case .truncated: return "truncated"
+        case .notFound: return "notFound"
+        }
+    }
+}
+
+/// Corrupted copies of `bytes`, deterministic in `seed`: a flipped bit, a replaced byte,
+/// a cut at a random length, a few bytes inserted or deleted, and combinations.
+func mutations(of bytes: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
+    var random = SplitMix64(state: seed)
+    return (0..<count).map { _ in
+        var copy = bytes
+        for _ in 0...random.next(below: 3) {
+            guard !copy.isEmpty else { break }
+            let position = random.next(below: copy.count)
+            switch random.next(below: 5) {
+            case 0: copy[position] ^= UInt8(1) << UInt8(random.next(below: 8))
+            case 1: copy[position] = random.nextByte()
+            case 2: copy.removeSubrange(position...)
+            case 3: copy.insert(random.nextByte(), at: position)
+            default: copy.remove(at: position)
+            }
+        }
+        return copy
+    }
+}
