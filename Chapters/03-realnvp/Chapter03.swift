@@ -27,7 +27,7 @@ struct Chapter03: ParsableCommand {
     @Option(help: "The flow: nice (the paper's MNIST generator) or realnvp (small multi-scale).")
     var model: ModelChoice = .nice
 
-    @Option(help: "Training iterations (default: 5000, or 40 with --quick).")
+    @Option(help: "Training iterations (default: 3000, or 40 with --quick).")
     var iterations: Int?
 
     @Option(help: "Training epochs of 50,000 images (overrides --iterations).")
@@ -63,7 +63,7 @@ struct Chapter03: ParsableCommand {
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let perEpoch = data.train.count / batchSize
-        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 40 : 5000)
+        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 40 : 3000)
         let evaluateEvery = options.quick ? 20 : min(500, total)
         // A quick run evaluates on subsets so that it stays under a minute.
         let validation = options.quick ? data.validation.slice(0..<1000) : data.validation

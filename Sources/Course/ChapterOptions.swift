@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Datasets
+@_exported import Reporting
 
 /// The options every chapter accepts.
 public struct ChapterOptions: ParsableArguments {

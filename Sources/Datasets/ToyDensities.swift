@@ -33,6 +33,11 @@ public enum ToyDensity: String, CaseIterable, Sendable {
         }
     }
 
+    /// The component means of the Gaussian mixtures (empty for the other densities).
+    public var modes: [(Float, Float)] { mixture?.means ?? [] }
+    /// The components' standard deviation (0 for the other densities).
+    public var modeStandardDeviation: Float { mixture?.std ?? 0 }
+
     /// Radii of the rings and the radial standard deviation.
     static let ringRadii: [Float] = [0.5, 1.2, 1.9, 2.6]
     static let ringStd: Float = 0.06

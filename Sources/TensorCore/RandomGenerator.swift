@@ -56,24 +56,34 @@ public struct RandomGenerator {
         Float(nextUInt32() >> 8) * 0x1p-24
     }
 
-    /// Uniform on the open interval (0, 1), for logarithms: (k + 0.5) * 2^-24.
-    public mutating func nextOpenUniform() -> Float {
-        (Float(nextUInt32() >> 8) + 0.5) * 0x1p-24
+    /// Uniform on the open interval (0, 1), for logarithms: (k + 0.5) · 2^-24 for the top
+    /// 24 bits k, in Double. (In Float, k = 2^24 - 1 would round up to exactly 1, and a
+    /// logistic draw would be infinite.)
+    public mutating func nextOpenUniform() -> Double {
+        RandomGenerator.openUniform(bits: nextUInt32() >> 8)
+    }
+
+    /// The open-interval uniform value of 24 random bits.
+    public static func openUniform(bits k: UInt32) -> Double {
+        (Double(k & 0xFF_FFFF) + 0.5) * 0x1p-24
+    }
+
+    /// The standard logistic value of an open-interval uniform u: log(u) - log(1 - u).
+    public static func logistic(uniform u: Double) -> Float {
+        Float(Foundation.log(u) - Foundation.log1p(-u))
     }
 
     /// A standard normal draw by the Box-Muller transform (one draw per two uniforms,
-    /// computed in Double and rounded, so the stream is the same on every machine
-    /// whose libm is correctly rounded to within the Float rounding).
+    /// computed in Double and rounded to Float).
     public mutating func nextNormal() -> Float {
-        let u1 = Double(nextOpenUniform())
+        let u1 = nextOpenUniform()
         let u2 = Double(nextUniform())
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
 
     /// A standard logistic draw, log(u) - log(1 - u): the inverse of the sigmoid.
     public mutating func nextLogistic() -> Float {
-        let u = Double(nextOpenUniform())
-        return Float(Foundation.log(u) - Foundation.log1p(-u))
+        RandomGenerator.logistic(uniform: nextOpenUniform())
     }
 
     /// A normal draw with standard deviation `std`, redrawn until it lies within two

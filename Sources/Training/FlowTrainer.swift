@@ -43,6 +43,8 @@ public final class FlowTrainer {
     public let seed: UInt64
     public let batchSize: Int
     public var noise: RandomGenerator
+    /// Whether batches are 8-bit images to dequantise (false for continuous 2-D data).
+    public var dequantizes = true
     public internal(set) var iteration = 0
     public var history: [TrainingRecord] = []
     public internal(set) var best: (iteration: Int, validationNLL: Double)? = nil
@@ -70,7 +72,7 @@ public final class FlowTrainer {
 
     /// Dequantised images of a batch, a fresh noise draw each time.
     public func dequantised(_ images: Tensor) -> Variable {
-        Variable(Dequantization.apply(images, generator: &noise))
+        dequantizes ? Variable(Dequantization.apply(images, generator: &noise)) : Variable(images)
     }
 
     // [book:mle-step]

@@ -127,3 +127,16 @@ private func moments(_ values: [Float]) -> (mean: Double, variance: Double) {
     #expect(counts.count == 24)
     #expect(counts.values.allSatisfy { abs($0 - 1000) < 170 }, "\(counts.values.sorted())")
 }
+
+/// The extreme 24-bit values map strictly inside (0, 1), so logistic and Box-Muller draws
+/// stay finite (in Float, (2^24 - 1 + 0.5) · 2^-24 would round to exactly 1).
+@Test func openUniformExtremesStayInsideTheInterval() {
+    let lowest = RandomGenerator.openUniform(bits: 0)
+    let highest = RandomGenerator.openUniform(bits: 0xFF_FFFF)
+    #expect(lowest > 0 && lowest == 0.5 / 16_777_216)
+    #expect(highest < 1 && highest == 1 - 0.5 / 16_777_216)
+    #expect(RandomGenerator.logistic(uniform: highest).isFinite)
+    #expect(RandomGenerator.logistic(uniform: lowest).isFinite)
+    // log(u / (1 - u)) at u = 1 - 2^-25 is 25 ln 2 - tiny.
+    #expect(abs(Double(RandomGenerator.logistic(uniform: highest)) - 25 * log(2.0)) < 1e-4)
+}
