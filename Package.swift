@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "chapter02-coupling-layers", targets: ["Chapter02"]),
         .executable(name: "chapter03-realnvp", targets: ["Chapter03"]),
         .executable(name: "chapter04-wgan-critic", targets: ["Chapter04"]),
+        .executable(name: "chapter05-hybrid", targets: ["Chapter05"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,6 +71,8 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Checkpoints", "Reporting", "CLAPACKE"],
+                swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
 
@@ -79,7 +82,7 @@ let package = Package(
 
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
-                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "Training",
+                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
                           swiftSettings: optimisedInDebug),
@@ -108,6 +111,12 @@ let package = Package(
                           path: "Chapters/04-wgan-critic",
                           swiftSettings: optimisedInDebug),
 
+        .executableTarget(name: "Chapter05",
+                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Chapters/05-hybrid",
+                          swiftSettings: optimisedInDebug),
+
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TensorCore", "Autodiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"]),
@@ -115,6 +124,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["TensorCore", "Figures"]),
         .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
         .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),
         .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

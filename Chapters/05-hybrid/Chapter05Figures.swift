@@ -1,0 +1,85 @@
+import Foundation
+import TensorCore
+import Autodiff
+import Datasets
+import Flows
+import GAN
+import Training
+import Figures
+import Course
+
+extension Chapter05 {
+    /// The paper's Figure 1: 64 samples of each objective's generator.
+    func drawFigureOne(_ samples: [(Objective, Tensor)], dataName: String) throws {
+        for (objective, images) in samples {
+            try PNGFile.write(ImageFigures.grid(images, columns: 8, scale: 2),
+                              to: options.outputPath("ch05-samples-\(objective.rawValue).png"))
+        }
+    }
+
+    /// The paper's Figure 2: the exact test NLL over training for every objective.
+    func drawFigureTwo(_ curves: [(Objective, [TrainingRecord])], dataName: String, tracked: Int) throws {
+        var figure = GnuplotFigure(name: "ch05-test-nll", title: "Exact test NLL during training (\(dataName), NICE generator)",
+                                   xLabel: "generator iteration", yLabel: "NLL, nats per image (\(tracked) test images)")
+        figure.settings = ["set key top right"]
+        figure.series = curves.map { objective, history in
+            PlotSeries(title: objective.rawValue.uppercased(), x: history.map { Double($0.iteration) },
+                       y: history.map(\.validationNLL), style: "linespoints lw 2 pt 7 ps 0.6")
+        }
+        if let message = try figure.write(to: options.out) { note(message) }
+    }
+
+    /// The three objectives on 8 Gaussians: each model's density and samples.
+    func toyDemonstration(iterations: Int, lambda: Float) throws -> [String: Any] {
+        let density = ToyDensity.eightGaussians
+        var dataGenerator = RandomGenerator(seed: options.seed &+ 505, stream: 1)
+        let data = density.sample(50_000, generator: &dataGenerator)
+        let test = density.sample(5_000, generator: &dataGenerator)
+        var panels: [PixelImage] = []
+        var summary: [String: Any] = [:]
+        var sampleSeries: [PlotSeries] = []
+        let n = 120, extent = 3.0
+        var grid: [Float] = []
+        for i in 0..<n { for j in 0..<n {
+            grid.append(Float(-extent + (Double(j) + 0.5) * 2 * extent / Double(n)))
+            grid.append(Float(extent - (Double(i) + 0.5) * 2 * extent / Double(n)))
+        } }
+        for objective in Objective.allCases {
+            var generator = RandomGenerator(seed: options.seed &+ 506)
+            let flow = FlowModels.toy(additive: false, generator: &generator)
+            let flowTrainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: options.seed)
+            flowTrainer.dequantizes = false
+            let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: Critics.toy(generator: &generator),
+                                             objective: objective, lambda: lambda, criticSteps: nCritic, seed: options.seed)
+            let progress = ProgressLine("8 Gaussians \(objective.rawValue)", total: iterations)
+            while flowTrainer.iteration < iterations {
+                let start = flowTrainer.iteration * 256 % (50_000 - 256)
+                _ = try trainer.iteration(real: data.slice(start..<(start + 256), alongAxis: 0))
+                progress.update(flowTrainer.iteration)
+            }
+            let logLikelihood = GradientRecording.withoutRecording { Double(flow.logLikelihood(Variable(test)).value.mean()) }
+            summary["\(objective.rawValue)_test_log_likelihood"] = logLikelihood
+            let densityValues = GradientRecording.withoutRecording {
+                flow.logLikelihood(Variable(Tensor(shape: [n * n, 2], values: grid))).value.map { Foundation.exp($0) }
+            }
+            panels.append(ImageFigures.heatmap(densityValues.reshaped([n, n]), scale: 3))
+            var sampler = RandomGenerator(seed: options.seed, stream: 57)
+            let samples = GradientRecording.withoutRecording { flow.sample(1500, generator: &sampler).value.values }
+            sampleSeries.append(PlotSeries(title: objective.rawValue.uppercased(),
+                                           x: stride(from: 0, to: samples.count, by: 2).map { Double(samples[$0]) },
+                                           y: stride(from: 1, to: samples.count, by: 2).map { Double(samples[$0]) },
+                                           style: "points pt 7 ps 0.3"))
+            print(String(format: "8 Gaussians, %@: test log-likelihood %.3f nats", objective.rawValue.uppercased(), logLikelihood))
+        }
+        summary["true_test_log_likelihood"] = Double(density.logDensity(test)!.mean())
+        summary["iterations"] = iterations
+        try PNGFile.write(ImageFigures.sideBySide(panels, gap: 10), to: options.outputPath("ch05-toy-densities.png"))
+        var figure = GnuplotFigure(name: "ch05-toy-samples", title: "8 Gaussians: samples of the MLE, ADV and hybrid flows",
+                                   xLabel: "x_1", yLabel: "x_2")
+        figure.size = (640, 600)
+        figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key bottom right"]
+        figure.series = sampleSeries
+        if let message = try figure.write(to: options.out) { note(message) }
+        return summary
+    }
+}
