@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "chapter03-realnvp", targets: ["Chapter03"]),
         .executable(name: "chapter04-wgan-critic", targets: ["Chapter04"]),
         .executable(name: "chapter05-hybrid", targets: ["Chapter05"]),
+        .executable(name: "chapter06-evaluation", targets: ["Chapter06"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -115,6 +116,12 @@ let package = Package(
                           dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Chapters/05-hybrid",
+                          swiftSettings: optimisedInDebug),
+
+        .executableTarget(name: "Chapter06",
+                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Evaluation", "Figures", "Course",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Chapters/06-evaluation",
                           swiftSettings: optimisedInDebug),
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

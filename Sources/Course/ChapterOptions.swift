@@ -38,3 +38,9 @@ public struct ChapterOptions: ParsableArguments {
 }
 
 extension DatasetName: ExpressibleByArgument {}
+
+/// A failure a chapter reports in one line (a missing model, a mismatched file).
+public struct ChapterError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -23,6 +23,7 @@ public struct LogitTransform {
 
     public init(alpha: Float = 1e-7) { self.alpha = alpha }
 
+    // [book:logit]
     /// The logit of each value and the log-determinant of each sample (axis 0), [N].
     public func forward(_ y: Variable) -> (output: Variable, logDeterminant: Variable) {
         let squeezed = y * (1 - 2 * alpha) + alpha
@@ -32,6 +33,7 @@ public struct LogitTransform {
         let n = y.shape[0]
         return (logY - logOneMinusY, perValue.reshaped([n, -1]).sum(alongAxes: [1]))
     }
+    // [/book:logit]
 
     /// From the real line back to [0, 1].
     public func inverse(_ s: Variable) -> Variable {

@@ -23,6 +23,10 @@ public func parallelChunks(_ count: Int, grain: Int = 1 << 16, _ body: (Range<In
 }
 
 public enum Parallelism {
-    /// The number of cores the kernels split work across.
-    public static let coreCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The number of threads the elementwise kernels split work across: the machine's
+    /// cores, or `FLOWGAN_THREADS` when set (OpenBLAS has its own `OPENBLAS_NUM_THREADS`).
+    public static let coreCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["FLOWGAN_THREADS"], let n = Int(text), n >= 1 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 }

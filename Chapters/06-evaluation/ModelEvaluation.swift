@@ -1,0 +1,133 @@
+import Foundation
+import TensorCore
+import Autodiff
+import Datasets
+import Flows
+import GAN
+import Training
+import Evaluation
+import Figures
+import Course
+
+/// Everything chapter 06 measures of one model.
+struct ModelEvaluation {
+    var exactNLL: (mean: Double, standardError: Double)
+    var kdeNLL: (mean: Double, standardError: Double)
+    var kdeBandwidth: Double
+    var ais: AISResult
+    var aisImages: Int
+    var mode: ScoreWithSpread
+    var inception: ScoreWithSpread
+    var singularValues: [[Double]]
+    var conditionNumbers: [Double]
+
+    var medianCondition: Double {
+        let sorted = conditionNumbers.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+
+    var dictionary: [String: Any] {
+        ["exact_nll_nats": exactNLL.mean, "exact_nll_standard_error": exactNLL.standardError,
+         "kde_nll_nats": kdeNLL.mean, "kde_nll_standard_error": kdeNLL.standardError, "kde_bandwidth": kdeBandwidth,
+         "ais_nll_nats": ais.meanNLL, "ais_nll_standard_error": ais.standardError, "ais_images": aisImages,
+         "ais_acceptance_rate": ais.acceptanceRate,
+         "mode_score": mode.mean, "mode_score_sd": mode.standardDeviation,
+         "inception_score": inception.mean, "inception_score_sd": inception.standardDeviation,
+         "jacobian_condition_median": medianCondition, "jacobian_conditions": conditionNumbers]
+    }
+}
+
+extension Chapter06 {
+    /// Chapter 05's model of `objective`, or with --quick a few iterations' stand-in when
+    /// chapter 05 has not been run.
+    func loadOrTrainModel(_ objective: Objective, data: DatasetSplits) throws -> NormalizingFlow {
+        var generator = RandomGenerator(seed: options.seed)
+        let flow = FlowModels.nice(generator: &generator)
+        let path = (checkpointDir as NSString).appendingPathComponent("ch05-\(objective.rawValue).safetensors")
+        if FileManager.default.fileExists(atPath: path) {
+            let metadata = try loadModel(flow, from: path)
+            if let trainedOn = metadata["dataset"], trainedOn != data.name.rawValue {
+                throw ChapterError("\(path) was trained on \(trainedOn), but this run evaluates on \(data.name.rawValue); pass --dataset \(trainedOn)")
+            }
+            print("\(objective.rawValue.uppercased()): loaded \(path) (\(metadata["iterations"] ?? "?") iterations)")
+        } else if options.quick {
+            note("\(path) not found: training a 3-iteration \(objective.rawValue) stand-in (run chapter05-hybrid for the real models)")
+            let flowTrainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9, batchSize: 100, seed: options.seed)
+            let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: Critics.mnist(generator: &generator),
+                                             objective: objective, lambda: 0.1, criticSteps: 5, seed: options.seed)
+            for _ in 0..<3 {
+                _ = try trainer.iteration(real: data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count)).images)
+            }
+        } else {
+            throw ChapterError("\(path) not found: run 'swift run chapter05-hybrid' first (or this chapter with --quick)")
+        }
+        flow.isTraining = false
+        return flow
+    }
+
+    func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits, classifier: DigitClassifier,
+                  marginal: [Double], sampleCount: Int) throws -> ModelEvaluation {
+        let label = objective.rawValue.uppercased()
+        // Exact likelihood: the change of variables, on every test image.
+        let testImages = options.quick ? data.test.slice(0..<1000).images : data.test.images
+        let exact = evaluateNLL(flow, images: testImages)
+
+        // Samples for the KDE and the scores.
+        var sampler = RandomGenerator(seed: options.seed, stream: 606)
+        var batches: [Tensor] = []
+        GradientRecording.withoutRecording {
+            var remaining = sampleCount
+            while remaining > 0 {
+                batches.append(flow.sample(min(500, remaining), generator: &sampler).value)
+                remaining -= 500
+            }
+        }
+        let generated = Tensor.concatenate(batches, alongAxis: 0)
+        let probabilities = classifier.probabilities(generated)
+        let mode = SampleQuality.modeScore(probabilities: probabilities, trainingLabelMarginal: marginal)
+        let inception = SampleQuality.inceptionScore(probabilities: probabilities)
+
+        // [book:kde]
+        // KDE: Gaussian kernels on the generated samples, bandwidth chosen on validation
+        // images, evaluated on (dequantised) test images, the same points as the exact NLL.
+        let kde = KernelDensityEstimate(centres: generated.reshaped([sampleCount, -1]))
+        var noise = RandomGenerator(seed: 12345, stream: 3003)
+        let validation = Dequantization.apply(data.validation.slice(0..<1000).images, generator: &noise).reshaped([1000, -1])
+        let (bandwidth, _) = KernelDensityEstimate.selectBandwidth(
+            centres: generated.reshaped([sampleCount, -1]), validation: validation,
+            grid: KernelDensityEstimate.logSpacedGrid(from: 0.01, to: 1.0, count: 15))
+        let kdeNLL = kde.negativeLogLikelihood(Dequantization.apply(testImages, generator: &noise).reshaped([testImages.shape[0], -1]),
+                                               bandwidth: bandwidth)
+        // [/book:kde]
+
+        // [book:ais]
+        // AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I).
+        let aisCount = aisImages ?? (options.quick ? 2 : 20)
+        let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
+        let configuration = options.quick
+            ? AISConfiguration(steps: 20, leapfrogSteps: 5, chains: 2)
+            : AISConfiguration(steps: 300, leapfrogSteps: 10, chains: 4)
+        var chainGenerator = RandomGenerator(seed: options.seed, stream: 607)
+        let progress = ProgressLine("\(label) AIS", total: configuration.steps)
+        let ais = annealedImportanceSampling(
+            decoder: { flow.generate($0) }, latentDimension: flow.dimension,
+            logPrior: { flow.prior.logProbability($0) },
+            samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
+            images: aisTargets, configuration: configuration, generator: &chainGenerator,
+            progress: { done, _ in progress.update(done) })
+        // [/book:ais]
+
+        // The generator's Jacobian dG/dz at random latent points: its singular values.
+        var jacobianGenerator = RandomGenerator(seed: options.seed, stream: 608)
+        let spectrum = try singularValueSpectrum({ flow.generate($0) }, latentDimension: flow.dimension,
+                                                 points: jacobianPoints ?? (options.quick ? 1 : 5),
+                                                 samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
+                                                 generator: &jacobianGenerator)
+        let evaluation = ModelEvaluation(exactNLL: exact, kdeNLL: kdeNLL, kdeBandwidth: bandwidth, ais: ais, aisImages: aisCount,
+                                         mode: mode, inception: inception, singularValues: spectrum.singularValues,
+                                         conditionNumbers: spectrum.conditionNumbers)
+        print(String(format: "%@: exact NLL %.1f, AIS %.1f (%d images), KDE %.1f (bandwidth %.3f); MODE %.2f, Inception %.2f; median condition number %.3g",
+                     label, exact.mean, ais.meanNLL, aisCount, kdeNLL.mean, bandwidth, mode.mean, inception.mean, evaluation.medianCondition))
+        return evaluation
+    }
+}
