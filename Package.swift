@@ -72,7 +72,7 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Checkpoints", "Reporting", "CLAPACKE"],
+        .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),

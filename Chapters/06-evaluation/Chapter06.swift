@@ -33,7 +33,7 @@ struct Chapter06: ParsableCommand {
     @Option(help: "Generated samples for the KDE and the scores (default 10000, or 1000 with --quick).")
     var samples: Int?
 
-    @Option(help: "Test images for the AIS estimate (default 20, or 2 with --quick).")
+    @Option(help: "Test images for the AIS estimate (default 10, or 2 with --quick).")
     var aisImages: Int?
 
     @Option(help: "Random latent points for the Jacobian spectra (default 5, or 1 with --quick).")

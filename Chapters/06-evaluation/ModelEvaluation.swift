@@ -102,11 +102,11 @@ extension Chapter06 {
 
         // [book:ais]
         // AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I).
-        let aisCount = aisImages ?? (options.quick ? 2 : 20)
+        let aisCount = aisImages ?? (options.quick ? 2 : 10)
         let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
         let configuration = options.quick
             ? AISConfiguration(steps: 20, leapfrogSteps: 5, chains: 2)
-            : AISConfiguration(steps: 300, leapfrogSteps: 10, chains: 4)
+            : AISConfiguration(steps: 100, leapfrogSteps: 5, chains: 4)
         var chainGenerator = RandomGenerator(seed: options.seed, stream: 607)
         let progress = ProgressLine("\(label) AIS", total: configuration.steps)
         let ais = annealedImportanceSampling(

@@ -139,7 +139,8 @@ public struct AISResult {
 /// one at a new β, so a transition costs `leapfrogSteps` forward and backward passes.
 /// Every chain has its own step size, multiplied by 1.02 or 0.98 after each transition as
 /// its running acceptance rate (a moving average with decay 0.9) is above or below the
-/// target, within [1e-6, 1] (Wu et al. adapt one shared step size the same way). The
+/// target, within [1e-6, 1] (the rule of the HMC code Wu et al. use, there with one step
+/// size shared by all chains). The
 /// step size depends on the chain's own past, so the kernels are not fixed in advance, a
 /// small departure from the conditions of the unbiasedness proof that practical AIS
 /// accepts; the closed-form test on a linear-Gaussian decoder checks its effect.

@@ -1,7 +1,6 @@
 import Foundation
 import TensorCore
 import Autodiff
-import CLAPACKE
 
 // The conditioning of a generator (the paper's Figure 4): the singular values of its
 // Jacobian ∂G/∂z at points drawn from the prior. Adversarially trained generators have
@@ -42,7 +41,7 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor) -
 // [/book:generator-jacobian]
 
 /// The singular values of ∂G/∂z at `points` draws z ~ p(z), each list largest first
-/// (LAPACK dgesdd in Double, see `singularValuesOfMatrix`), and the condition number σ_max / σ_min of each Jacobian
+/// (LAPACK dgesdd in Double, `LinearAlgebra.singularValues`), and the condition number σ_max / σ_min of each Jacobian
 /// (infinite when σ_min = 0). The decoder must be in evaluation mode (see
 /// `generatorJacobian`).
 public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimension: Int, points: Int,
@@ -57,29 +56,10 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
     var conditionNumbers: [Double] = []
     for p in 0..<points {
         let z = flat.slice(p..<(p + 1), alongAxis: 0).reshaped([latentDimension])
-        let values = try singularValuesOfMatrix(generatorJacobian(decoder, at: z))
+        let values = try LinearAlgebra.singularValues(generatorJacobian(decoder, at: z))
         spectra.append(values)
         let largest = values.first ?? 0, smallest = values.last ?? 0
         conditionNumbers.append(smallest > 0 ? largest / smallest : .infinity)
     }
     return (spectra, conditionNumbers)
-}
-
-/// The singular values of a matrix [m, n], largest first: LAPACK dgesdd in Double,
-/// values only.
-///
-/// The row-major buffer is handed to LAPACK as the column-major n x m matrix it also is,
-/// Aᵀ, which has the same singular values. (LAPACKE's row-major path checks ldvt ≥ n even
-/// when no singular vectors are wanted, so `LinearAlgebra.singularValues`, which passes
-/// ldvt = 1, fails with info = -11 for every matrix with more than one column.)
-public func singularValuesOfMatrix(_ a: Tensor) throws -> [Double] {
-    precondition(a.rank == 2, "singular values need a matrix, got shape \(a.shape)")
-    let (m, n) = (a.shape[0], a.shape[1])
-    var copy = a.values.map(Double.init)
-    var values = [Double](repeating: 0, count: min(m, n))
-    var unusedU = [Double](repeating: 0, count: 1), unusedV = [Double](repeating: 0, count: 1)
-    let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(m),
-                              &copy, Int32(max(n, 1)), &values, &unusedU, 1, &unusedV, 1)
-    if info != 0 { throw LinearAlgebraError.lapackFailure(routine: "dgesdd", info: info) }
-    return values
 }

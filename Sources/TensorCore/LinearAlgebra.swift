@@ -39,16 +39,19 @@ public enum LinearAlgebra {
     }
 
     /// The singular values of a matrix, largest first (dgesdd, values only).
+    ///
+    /// The row-major matrix is handed to LAPACK as its column-major transpose (no copy of
+    /// layout needed): Aᵀ has the same singular values, and LAPACKE's row-major path would
+    /// demand full-size leading dimensions for the singular vectors it is not asked for.
     public static func singularValues(_ a: Tensor) throws -> [Double] {
         precondition(a.rank == 2, "singularValues needs a matrix, got shape \(a.shape)")
         let m = a.shape[0], n = a.shape[1]
-        var copy = a.values.map(Double.init)
+        var transposed = a.values.map(Double.init)   // column-major n x m: the transpose of A
         var s = [Double](repeating: 0, count: min(m, n))
         var unusedU = [Double](repeating: 0, count: 1), unusedV = [Double](repeating: 0, count: 1)
-        let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n),
-                                  &copy, Int32(n), &s, &unusedU, 1, &unusedV, 1)
+        let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(m),
+                                  &transposed, Int32(max(n, 1)), &s, &unusedU, 1, &unusedV, 1)
         if info != 0 { throw LinearAlgebraError.lapackFailure(routine: "dgesdd", info: info) }
         return s
     }
 }
-
