@@ -62,9 +62,12 @@ struct Chapter06: ParsableCommand {
         results["samples"] = sampleCount
 
         // The classifier behind the MODE and Inception-style scores.
-        let classifierPath = (checkpointDir as NSString).appendingPathComponent("ch06-classifier-\(data.name.rawValue).safetensors")
+        // A smoke run trains a rough classifier on 5,000 images and caches it separately.
+        let classifierPath = (checkpointDir as NSString).appendingPathComponent(
+            "ch06-classifier-\(data.name.rawValue)\(options.quick ? "-quick" : "").safetensors")
         let (classifier, accuracy, _) = try DigitClassifier.trainOrLoad(data: data, cachePath: classifierPath,
-                                                                        epochs: options.quick ? 1 : 3, seed: options.seed)
+                                                                        epochs: options.quick ? 1 : 3, seed: options.seed,
+                                                                        trainingImages: options.quick ? 5000 : nil)
         results["classifier_test_accuracy"] = accuracy
         print(String(format: "classifier test accuracy %.2f%%", 100 * accuracy))
         let marginal = SampleQuality.labelMarginal(data.train.labels)

@@ -149,8 +149,9 @@ extension DigitClassifier {
     /// training images, shuffled anew each epoch and shifted by up to 1 pixel, from `seed`.
     /// The checkpoint's metadata records the data set, the epochs and the validation and
     /// test accuracies; the returned test accuracy is measured afresh.
+    /// `trainingImages` limits training to the first images of the training set (smoke runs).
     public static func trainOrLoad(data: DatasetSplits, cachePath: String, epochs: Int = 3, seed: UInt64 = 0,
-                                   log: (String) -> Void = note) throws
+                                   trainingImages: Int? = nil, log: (String) -> Void = note) throws
         -> (classifier: DigitClassifier, testAccuracy: Double, trained: Bool) {
         precondition(data.train.imageShape == imageShape, "DigitClassifier needs 28×28 greyscale images, got \(data.train.imageShape)")
         var generator = RandomGenerator(seed: seed)
@@ -174,7 +175,8 @@ extension DigitClassifier {
             for (target, source) in zip(classifier.parameters, fresh.parameters) { target.value = source.value }
         }
         let started = Date()
-        classifier.train(on: data.train, epochs: epochs, generator: &generator)
+        let training = trainingImages.map { data.train.slice(0..<min($0, data.train.count)) } ?? data.train
+        classifier.train(on: training, epochs: epochs, generator: &generator)
         let seconds = Date().timeIntervalSince(started)
         let validationAccuracy = classifier.accuracy(data.validation)
         let testAccuracy = classifier.accuracy(data.test)
