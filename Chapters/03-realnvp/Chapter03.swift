@@ -64,7 +64,7 @@ struct Chapter03: ParsableCommand {
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let perEpoch = data.train.count / batchSize
         let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 40 : 3000)
-        let evaluateEvery = options.quick ? 20 : min(500, total)
+        let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 5))
         // A quick run evaluates on subsets so that it stays under a minute.
         let validation = options.quick ? data.validation.slice(0..<1000) : data.validation
         let test = options.quick ? data.test.slice(0..<1000) : data.test

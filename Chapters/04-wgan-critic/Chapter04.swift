@@ -25,10 +25,10 @@ struct Chapter04: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
-    @Option(help: "Generator iterations for each 2-D run (default 2000, or 100 with --quick).")
+    @Option(help: "Generator iterations for each 2-D run (default 2000, or 60 with --quick).")
     var toyIterations: Int?
 
-    @Option(help: "Generator iterations on MNIST (default 300, or 6 with --quick).")
+    @Option(help: "Generator iterations on MNIST (default 300, or 4 with --quick).")
     var iterations: Int?
 
     @Option(help: "Critic steps per generator step.")
@@ -53,7 +53,7 @@ struct Chapter04: ParsableCommand {
         results["quick"] = options.quick
         results["n_critic"] = nCritic
 
-        let toySteps = toyIterations ?? (options.quick ? 100 : 2000)
+        let toySteps = toyIterations ?? (options.quick ? 60 : 2000)
         results["toy_iterations"] = toySteps
         var toy: [String: Any] = [:]
         for density in [ToyDensity.eightGaussians, .twentyFiveGaussians] {
@@ -65,7 +65,7 @@ struct Chapter04: ParsableCommand {
         results["toy"] = toy
 
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
-        let mnist = try trainImages(data, iterations: iterations ?? (options.quick ? 6 : 300))
+        let mnist = try trainImages(data, iterations: iterations ?? (options.quick ? 4 : 300))
         for (key, value) in mnist { results[key] = value }
         results["dataset"] = data.name.rawValue
         results["seconds"] = Date().timeIntervalSince(started)

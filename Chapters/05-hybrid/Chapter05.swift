@@ -35,7 +35,7 @@ struct Chapter05: ParsableCommand {
     @Option(help: "Critic steps per generator step.")
     var nCritic: Int = 5
 
-    @Option(help: "Generator iterations per objective (default 400, or 4 with --quick).")
+    @Option(help: "Generator iterations per objective (default 400, or 3 with --quick).")
     var iterations: Int?
 
     @Option(help: "Epochs of 50,000 images per objective (overrides --iterations).")
@@ -72,7 +72,7 @@ struct Chapter05: ParsableCommand {
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let perEpoch = data.train.count / 100
-        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 4 : 400)
+        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 3 : 400)
         let weight = lambda ?? 0.1
         let tracked = data.test.slice(0..<min(options.quick ? 500 : 2000, data.test.count)).images
         print("Chapter 05 on \(data.name.displayName): \(objectives.map(\.rawValue).joined(separator: ", ")), \(total) iterations each, lambda \(weight), \(nCritic) critic steps")
@@ -92,7 +92,7 @@ struct Chapter05: ParsableCommand {
         }
         try drawFigureOne(samples, dataName: data.name.displayName)
         try drawFigureTwo(curves, dataName: data.name.displayName, tracked: tracked.shape[0])
-        results["toy"] = try toyDemonstration(iterations: options.quick ? 60 : 1500, lambda: weight)
+        results["toy"] = try toyDemonstration(iterations: options.quick ? 40 : 1500, lambda: weight)
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch05-results.json"))
         print("Wrote figures and ch05-results.json to \(options.out)/")

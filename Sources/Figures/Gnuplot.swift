@@ -113,7 +113,7 @@ public enum Gnuplot {
     }
 
     /// Runs `gnuplot script` in `directory`. Returns nil on success, a note when gnuplot is
-    /// absent; throws when gnuplot reports an error in the script.
+    /// absent or warned; throws when gnuplot reports an error in the script.
     public static func render(script: String, in directory: String) throws -> String? {
         guard let executable else {
             return "gnuplot is not on the PATH: \(script) was written but not rendered (apt-get install gnuplot)"
@@ -128,12 +128,17 @@ public enum Gnuplot {
         try process.run()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        // gnuplot exits 0 after some errors; any line it prints to stderr is a problem.
-        let problem = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        if process.terminationStatus != 0 || !problem.isEmpty {
+        // gnuplot reports both errors and warnings on stderr. Warnings (an empty range it
+        // widened, say) leave a valid picture and are passed on as a note; anything else
+        // is an error, whatever the exit status.
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let warnings = lines.filter { $0.localizedCaseInsensitiveContains("warning:") }
+        let problems = lines.filter { !$0.localizedCaseInsensitiveContains("warning:") }
+        if process.terminationStatus != 0 || !problems.isEmpty {
             throw FigureError.io(path: (directory as NSString).appendingPathComponent(script),
-                                 message: "gnuplot failed: \(problem.isEmpty ? "exit \(process.terminationStatus)" : problem)")
+                                 message: "gnuplot failed: \(problems.isEmpty ? "exit \(process.terminationStatus)" : problems.joined(separator: " / "))")
         }
+        if !warnings.isEmpty { return "\(script): gnuplot \(warnings.joined(separator: " / "))" }
         return nil
     }
 }
