@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product flowgan-bench >/dev/null
-out=Benchmarks/results.jsonl
+out="$PWD/Benchmarks/results.jsonl"
 : > "$out"
 run() { "$@" 2>/dev/null | tail -n 1 | tee -a "$out"; }
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" | tee -a "$out"
@@ -17,7 +17,7 @@ done
 cd Benchmarks/peers
 for framework in jax torch; do
     if ! python3 -c "import $framework" 2>/dev/null; then
-        echo "# $framework not installed: skipped" | tee -a "../results.jsonl"; continue
+        echo "# $framework not installed: skipped" | tee -a "$out"; continue
     fi
     # PyTorch's OpenMP threads spin while waiting; PASSIVE keeps them from stealing the
     # other core from the timed process (see peers/README.md).
@@ -26,3 +26,5 @@ for framework in jax torch; do
     run "${env[@]}" python3 nice_mle_step.py --framework "$framework" --json
     run "${env[@]}" python3 hybrid_step.py --framework "$framework" --json --steps 8
 done
+cd ../..
+python3 Benchmarks/summarise.py

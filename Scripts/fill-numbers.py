@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fills number placeholders in book.md from the chapters' results files.
+"""Fills number placeholders in book.md (or the files named as arguments) from the
+chapters' results files.
 
 A placeholder is `[[FORMAT]]<!-- n: FILE KEY -->`, e.g. `[[.1f]]<!-- n: ch05-results.json
 mle.test_nll_nats -->`: it becomes the value at KEY (dots for nesting) of Figures/FILE,
@@ -8,19 +9,23 @@ the number against the file afterwards (and after every rerun of a chapter).
 """
 import json
 import re
+import sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
-book = root / "book.md"
 
 
 def lookup(file, key):
-    value = json.loads((root / "Figures" / file).read_text())
+    # FILE is a chapter's results file in Figures/, or a path from the repository root.
+    path = root / file if "/" in file else root / "Figures" / file
+    value = json.loads(path.read_text())
     for part in key.split("."):
         value = value[part]
     return value
 
 
 pattern = re.compile(r"\[\[([^\]]*)\]\](<!-- n: (\S+) (\S+) -->)")
-text = pattern.sub(lambda m: format(lookup(m.group(3), m.group(4)), m.group(1)) + m.group(2), book.read_text())
-book.write_text(text)
+for name in sys.argv[1:] or ["book.md"]:
+    path = root / name
+    text = pattern.sub(lambda m: format(lookup(m.group(3), m.group(4)), m.group(1)) + m.group(2), path.read_text())
+    path.write_text(text)

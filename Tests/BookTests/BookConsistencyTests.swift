@@ -55,18 +55,26 @@ struct BookConsistencyTests {
         }
     }
 
-    @Test func quotedNumbersMatchTheResultsFiles() throws {
-        let numbers = Self.matches(#"(-?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)%?\s*<!-- n: (\S+) (\S+) -->"#, in: Self.book)
-        #expect(!numbers.isEmpty, "book.md quotes no number from a results file")
+    /// Numbers quoted in book.md and README.md (the chapter times and benchmark table).
+    @Test(arguments: ["book.md", "README.md"])
+    func quotedNumbersMatchTheResultsFiles(document: String) throws {
+        let text = try Self.read(document)
+        #expect(!text.contains("[["), "\(document) has an unfilled number placeholder: run Scripts/fill-numbers.py")
+        let numbers = Self.matches(#"(-?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)(%?)\s*<!-- n: (\S+) (\S+) -->"#, in: text)
+        #expect(!numbers.isEmpty, "\(document) quotes no number from a results file")
         for number in numbers {
-            let (printed, file, key) = (number[1], number[2], number[3])
-            let data = try Data(contentsOf: Self.root.appendingPathComponent("Figures").appendingPathComponent(file))
+            let (printed, percent, file, key) = (number[1], number[2] == "%", number[3], number[4])
+            // FILE is a chapter's results file in Figures/, or a path from the repository root.
+            let url = file.contains("/") ? Self.root.appendingPathComponent(file)
+                : Self.root.appendingPathComponent("Figures").appendingPathComponent(file)
+            let data = try Data(contentsOf: url)
             var value: Any? = try JSONSerialization.jsonObject(with: data)
             for part in key.split(separator: ".") { value = (value as? [String: Any])?[String(part)] }
-            let actual = try #require((value as? NSNumber)?.doubleValue, "\(file) has no number at \(key)")
+            // A number printed as a percentage is the file's fraction times 100.
+            let actual = try #require((value as? NSNumber)?.doubleValue, "\(file) has no number at \(key)") * (percent ? 100 : 1)
             let shown = Double(printed.replacingOccurrences(of: ",", with: ""))!
             #expect(abs(actual - shown) <= Self.halfUnitInLastPlace(printed) * 1.0001,
-                    "book.md prints \(printed) for \(file) \(key), which is \(actual)")
+                    "\(document) prints \(printed) for \(file) \(key), which is \(actual)")
         }
     }
 
