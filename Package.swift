@@ -124,11 +124,13 @@ let package = Package(
                           path: "Chapters/06-evaluation",
                           swiftSettings: optimisedInDebug),
 
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["TensorCore", "Autodiff"]),
-        .testTarget(name: "NeuralLayersTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["TensorCore", "Autodiff", "Datasets"]),
-        .testTarget(name: "FiguresTests", dependencies: ["TensorCore", "Figures"]),
+        // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "TensorCore", "Autodiff"]),
+        .testTarget(name: "NeuralLayersTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "Datasets"]),
+        .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "TensorCore", "Figures"]),
         .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
         .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),

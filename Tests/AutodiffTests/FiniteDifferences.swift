@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TensorCore
 import Autodiff
@@ -7,31 +8,6 @@ import Autodiff
 // evaluations, with every difference, sum and quotient taken in Double. Test inputs
 // come from SplitMix64, written here, so no test depends on the library's own
 // RandomGenerator.
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny independent source of test inputs.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform on [low, high), from the top 24 bits.
-    mutating func nextFloat(_ low: Float = -1, _ high: Float = 1) -> Float {
-        low + (high - low) * Float(next() >> 40) * 0x1p-24
-    }
-}
-
-/// Uniform values on [low, high) from SplitMix64(seed).
-func sampleTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
-    var source = SplitMix64(state: seed)
-    let count = shape.reduce(1, *)
-    return Tensor(shape: shape, values: (0..<count).map { _ in source.nextFloat(low, high) })
-}
 
 /// Values with magnitude in [low, high) and a random sign: inputs kept away from the
 /// kink of ReLU-like functions by more than any finite-difference step used here.
@@ -42,35 +18,6 @@ func sampleAwayFromZero(_ shape: [Int], seed: UInt64, low: Float = 0.2, high: Fl
         let magnitude = source.nextFloat(low, high)
         return source.next() & 1 == 0 ? magnitude : -magnitude
     })
-}
-
-/// Σ a_i b_i in Double.
-func dot(_ a: [Float], _ b: [Float]) -> Double {
-    precondition(a.count == b.count, "dot of \(a.count) and \(b.count) values")
-    return zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-}
-
-/// Central differences (f(x + h e_j) - f(x - h e_j)) / (2h) for every element j of every
-/// input; the step actually taken is measured in Double after rounding to Float.
-func numericalGradients(_ inputs: [Tensor], step: Float, _ f: ([Tensor]) -> Double) -> [[Double]] {
-    inputs.indices.map { i in
-        (0..<inputs[i].count).map { j in
-            var plus = inputs, minus = inputs
-            var up: Float = 0, down: Float = 0
-            plus[i].withUnsafeMutableBufferPointer { p in p[j] += step; up = p[j] }
-            minus[i].withUnsafeMutableBufferPointer { p in p[j] -= step; down = p[j] }
-            return (f(plus) - f(minus)) / (Double(up) - Double(down))
-        }
-    }
-}
-
-/// max |analytic - numeric| / max(max |numeric|, floor): the error relative to the
-/// gradient's own scale, so a missing factor or a wrong transpose shows as O(1).
-func relativeError(_ analytic: [Float], _ numeric: [Double], floor: Double = 0.05) -> Double {
-    precondition(analytic.count == numeric.count, "comparing \(analytic.count) with \(numeric.count) values")
-    let difference = zip(analytic, numeric).map { abs(Double($0) - $1) }.max() ?? 0
-    let scale = max(numeric.map(abs).max() ?? 0, floor)
-    return difference / scale
 }
 
 /// Checks the first-order gradients of L = Σ op(x)·W (W fixed random weights, so every

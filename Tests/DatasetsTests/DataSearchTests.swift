@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Datasets
 
 /// Where data sets are looked for: --data-dir, then $FLOWGAN_DATA, then ./Data, then

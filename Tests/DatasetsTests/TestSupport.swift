@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TensorCore
 import Datasets
@@ -6,51 +7,6 @@ import Datasets
 // Helpers shared by the data set tests: a scratch folder per test, data files built byte
 // by byte from the formats' published descriptions, gzip through the system's gzip
 // program (not the zlib the library reads with), and an independent source of randomness.
-
-/// A fresh folder under the system's temporary directory, removed by `remove()`.
-struct ScratchFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("flowgan-datasets-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    @discardableResult
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let target = file(name)
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): test inputs that do not depend on the library's
-/// own RandomGenerator.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-
-    /// Uniform on [0, 1) from the top 53 bits.
-    mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
-}
 
 /// A 32-bit big-endian integer, as IDX headers store their sizes.
 func bigEndian32(_ value: UInt32) -> [UInt8] {

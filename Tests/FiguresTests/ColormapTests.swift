@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Figures
 
 /// The density colormap is perceptually ordered: its CIELAB lightness, computed here from

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Figures
 
 /// Gnuplot figures: the data and script files, and, when gnuplot is installed, the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Figures
 
 /// A curve with a single point makes gnuplot warn about an empty x range and widen it;

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Figures
 
 /// PNG files through libpng: round trips, channel conversions as png.h documents them,

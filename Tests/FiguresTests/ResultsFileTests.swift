@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Figures
 
 /// A chapter's results file: sorted keys, numbers that read back unchanged, NaN and

@@ -1,44 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 import Figures
 
 // Helpers shared by the figure tests: a scratch folder per test and an independent
 // source of test pixels.
-
-/// A fresh folder under the system's temporary directory, removed by `remove()`.
-struct ScratchFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("flowgan-figures-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    /// The names of the files in the folder, sorted.
-    func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014).
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func nextByte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-}
 
 /// Runs `body` and returns the FigureError it throws; records an issue when it returns
 /// or throws anything else.

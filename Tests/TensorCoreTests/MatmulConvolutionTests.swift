@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TensorCore
 
 // Matrix products against a triple loop, and convolution with its two adjoints against

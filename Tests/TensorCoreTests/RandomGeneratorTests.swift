@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 
 // PCG32 against the reference C implementation's published output, and each

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 
 // Elementwise arithmetic against an index-by-index broadcasting oracle, the unary

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TensorCore
 
 // Sums, means, and the reduce/broadcast pair, each against loops that add every input

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TensorCore
 
 // Permutation, concatenation, slicing and strided selection against naive index loops.

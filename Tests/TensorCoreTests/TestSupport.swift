@@ -1,33 +1,9 @@
+import TestSupport
 import TensorCore
 
 // Helpers shared by the TensorCore tests. Test inputs come from SplitMix64, a generator
 // written here, so that no test depends on the library's own RandomGenerator; the
 // oracles below index tensors through `values` and row-major arithmetic only.
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny independent source of test inputs.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform on [low, high), from the top 24 bits.
-    mutating func nextFloat(_ low: Float = -1, _ high: Float = 1) -> Float {
-        low + (high - low) * Float(next() >> 40) * 0x1p-24
-    }
-}
-
-/// A tensor of uniform values on [low, high) drawn from SplitMix64(seed).
-func sampleTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
-    var source = SplitMix64(state: seed)
-    let count = shape.reduce(1, *)
-    return Tensor(shape: shape, values: (0..<count).map { _ in source.nextFloat(low, high) })
-}
 
 /// Row-major strides of `shape`.
 func rowMajorStrides(_ shape: [Int]) -> [Int] {
