@@ -83,7 +83,7 @@ let package = Package(
 
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
-                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training",
+                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
                           swiftSettings: optimisedInDebug),

@@ -14,6 +14,8 @@ for bench in mlp mle hybrid; do
     steps=30; [ "$bench" = hybrid ] && steps=8
     run .build/release/flowgan-bench "$bench" --json --steps "$steps"
 done
+run .build/release/flowgan-bench kde --json
+run .build/release/flowgan-bench jacobian --json
 cd Benchmarks/peers
 for framework in jax torch; do
     if ! python3 -c "import $framework" 2>/dev/null; then

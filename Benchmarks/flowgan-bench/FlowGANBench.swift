@@ -15,7 +15,7 @@ struct FlowGANBench: ParsableCommand {
         Each subcommand warms up, then times repeated steps and prints the rates it \
         measured. With --json it prints one JSON object on one line.
         """,
-        subcommands: [MLPBenchmark.self, MLEBenchmark.self, HybridBenchmark.self])
+        subcommands: [MLPBenchmark.self, MLEBenchmark.self, HybridBenchmark.self, KDEBenchmark.self, JacobianBenchmark.self])
 }
 
 /// Options shared by the benchmarks.
