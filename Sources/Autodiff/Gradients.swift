@@ -13,19 +13,49 @@ import TensorCore
 /// A target the output does not depend on gets a zero gradient.
 public func gradients(of output: Variable, withRespectTo targets: [Variable],
                       seed: Tensor? = nil, createGraph: Bool = false) -> [Variable] {
+    var result = [Variable?](repeating: nil, count: targets.count)
+    backpropagate(output, to: targets, seed: seed, createGraph: createGraph) { i, gradient in result[i] = gradient }
+    return result.map { $0! }
+}
+
+/// Reverse mode like `gradients(of:withRespectTo:)`, handing each target's gradient to
+/// `body(index, gradient)` as soon as it is complete, while the backward pass goes on.
+///
+/// A variable's gradient is complete once every operation that used it has passed its
+/// share back, which in reverse topological order is the moment the pass reaches it. An
+/// optimiser can then update a parameter while its gradient (and the parameter, just read
+/// by the same operation's VJP) are still in cache. Targets the output does not depend on
+/// are handed a zero gradient at the end. `body` may change a target's value: no
+/// operation left in the pass reads it.
+public func forEachGradient(of output: Variable, withRespectTo targets: [Variable],
+                            _ body: (Int, Variable) -> Void) {
+    backpropagate(output, to: targets, seed: nil, createGraph: false, body)
+}
+
+func backpropagate(_ output: Variable, to targets: [Variable], seed: Tensor?, createGraph: Bool,
+                   _ deliver: (Int, Variable) -> Void) {
     if seed == nil {
         precondition(output.value.count == 1,
                      "gradients(of:) needs a scalar output or a seed; got shape \(output.shape)")
     }
     let order = pathsToTargets(from: output, targets: targets)
-    return GradientRecording.with(createGraph && GradientRecording.isEnabled) {
+    var targetIndices: [ObjectIdentifier: [Int]] = [:]
+    for (i, target) in targets.enumerated() { targetIndices[ObjectIdentifier(target), default: []].append(i) }
+    var delivered = [Bool](repeating: false, count: targets.count)
+    GradientRecording.with(createGraph && GradientRecording.isEnabled) {
         var accumulated: [ObjectIdentifier: Variable] = [:]
         accumulated[ObjectIdentifier(output)] = Variable(seed ?? Tensor(ones: output.shape))
         for variable in order.reversed() {
-            guard let node = variable.node,
-                  let gradient = accumulated[ObjectIdentifier(variable)] else { continue }
+            let id = ObjectIdentifier(variable)
+            guard let gradient = accumulated[id] else { continue }
+            // Every use of this variable lies later in the order and has been visited.
+            if let indices = targetIndices[id] {
+                for i in indices { deliver(i, gradient); delivered[i] = true }
+            }
+            accumulated[id] = nil
+            guard let node = variable.node else { continue }
             let needs = node.inputs.map { order.contains($0) }
-            let inputGradients = node.backward(gradient, variable, needs.map { $0 })
+            let inputGradients = node.backward(gradient, variable, needs)
             for (input, inputGradient) in zip(node.inputs, inputGradients) {
                 guard let inputGradient, order.contains(input) else { continue }
                 precondition(inputGradient.shape == input.shape,
@@ -37,12 +67,10 @@ public func gradients(of output: Variable, withRespectTo targets: [Variable],
                     accumulated[key] = inputGradient
                 }
             }
-            // Gradients of interior variables are not needed once passed on.
-            if !targets.contains(where: { $0 === variable }) {
-                accumulated[ObjectIdentifier(variable)] = nil
-            }
         }
-        return targets.map { accumulated[ObjectIdentifier($0)] ?? Variable(Tensor(zeros: $0.shape)) }
+        for (i, target) in targets.enumerated() where !delivered[i] {
+            deliver(i, Variable(Tensor(zeros: target.shape)))
+        }
     }
 }
 

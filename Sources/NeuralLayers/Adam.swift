@@ -32,26 +32,38 @@ public final class Adam {
     public func update(_ gradients: [Variable]) {
         precondition(gradients.count == parameters.count,
                      "Adam: \(gradients.count) gradients for \(parameters.count) parameters")
+        beginStep()
+        for i in parameters.indices { update(parameterAt: i, gradient: gradients[i]) }
+    }
+
+    /// One step in which the caller updates each parameter as its gradient becomes ready
+    /// (`forEachGradient`): call `update(parameterAt:gradient:)` once per parameter after.
+    public func beginStep() {
         let lr = currentLearningRate
         step += 1
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(step))
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(step))
-        let stepSize = lr / Float(correction1)
-        let rootCorrection2 = Float(correction2.squareRoot())
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        for i in parameters.indices {
-            checkSameShape(gradients[i].shape, parameters[i].shape, "Adam gradient")
-            let g = gradients[i].value.storage.pointer
-            parameters[i].value.withUnsafeMutableBufferPointer { theta in
-                firstMoments[i].withUnsafeMutableBufferPointer { m in
-                    secondMoments[i].withUnsafeMutableBufferPointer { v in
-                        let p = theta.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
-                        // One fused pass per parameter, split across cores, 8 lanes at a time.
-                        parallelChunks(theta.count, grain: 1 << 15) { range in
-                            adamKernel(p + range.lowerBound, m: mp + range.lowerBound, v: vp + range.lowerBound,
-                                       g: g + range.lowerBound, count: range.count, beta1: b1, beta2: b2,
-                                       stepSize: stepSize, rootCorrection2: rootCorrection2, epsilon: eps)
-                        }
+        stepSize = lr / Float(correction1)
+        rootCorrection2 = Float(correction2.squareRoot())
+    }
+
+    private var stepSize: Float = 0
+    private var rootCorrection2: Float = 1
+
+    /// The update of parameter `i` within the current step.
+    public func update(parameterAt i: Int, gradient: Variable) {
+        checkSameShape(gradient.shape, parameters[i].shape, "Adam gradient")
+        let b1 = beta1, b2 = beta2, eps = epsilon, stepSize = stepSize, rootCorrection2 = rootCorrection2
+        let g = gradient.value.storage.pointer
+        parameters[i].value.withUnsafeMutableBufferPointer { theta in
+            firstMoments[i].withUnsafeMutableBufferPointer { m in
+                secondMoments[i].withUnsafeMutableBufferPointer { v in
+                    let p = theta.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
+                    // One fused pass per parameter, split across cores, 8 lanes at a time.
+                    parallelChunks(theta.count, grain: 1 << 15) { range in
+                        adamKernel(p + range.lowerBound, m: mp + range.lowerBound, v: vp + range.lowerBound,
+                                   g: g + range.lowerBound, count: range.count, beta1: b1, beta2: b2,
+                                   stepSize: stepSize, rootCorrection2: rootCorrection2, epsilon: eps)
                     }
                 }
             }
