@@ -25,7 +25,24 @@ def lookup(file, key):
 
 
 pattern = re.compile(r"\[\[([^\]]*)\]\](<!-- n: (\S+) (\S+) -->)")
-for name in sys.argv[1:] or ["book.md"]:
+# With --refresh, numbers already filled in are rewritten from the files with the same
+# number of decimals (after a chapter or benchmark has been run again); numbers in
+# scientific notation are left for the author to update.
+printed = re.compile(r"(?<![0-9.eE+-])(-?[0-9][0-9,]*(?:\.([0-9]+))?)(%?)(<!-- n: (\S+) (\S+) -->)")
+
+
+def refreshed(m):
+    decimals = len(m.group(2) or "")
+    spec = f".{decimals}%" if m.group(3) else f".{decimals}f"
+    text = format(lookup(m.group(5), m.group(6)), spec)
+    return text + m.group(4)
+
+
+arguments = [a for a in sys.argv[1:] if a != "--refresh"]
+for name in arguments or ["book.md"]:
     path = root / name
-    text = pattern.sub(lambda m: format(lookup(m.group(3), m.group(4)), m.group(1)) + m.group(2), path.read_text())
+    text = path.read_text()
+    if "--refresh" in sys.argv:
+        text = printed.sub(refreshed, text)
+    text = pattern.sub(lambda m: format(lookup(m.group(3), m.group(4)), m.group(1)) + m.group(2), text)
     path.write_text(text)
