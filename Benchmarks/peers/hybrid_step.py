@@ -26,7 +26,7 @@ fori_loop, then the generator step) with jax.jit, state donated to the next call
 
 import os
 
-from peer_common import (limit_threads, make_jax_adam, median_seconds,
+from peer_common import (limit_threads, run_fields, make_jax_adam, median_seconds,
                          parse_arguments, report)
 from nice_reuse import ALPHA, PIXELS, jax_nice, torch_nice
 
@@ -210,21 +210,11 @@ def main():
     limit_threads(arguments.threads)
     run = torch_iteration if arguments.framework == "torch" else jax_iteration
     seconds, version, parameters, variant, critic_loss, nll = run(arguments)
-    report({"benchmark": "hybrid",
-            "framework": arguments.framework,
-            "version": version,
-            "variant": variant,
-            "threads": arguments.threads,
-            "cores": os.cpu_count(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-            "load_at_start": arguments.load_at_start,
+    report({**run_fields("hybrid", arguments, version, variant, parameters, seconds),
             "load_at_end": round(os.getloadavg()[0], 2),
-            "batch_size": arguments.batch_size,
             "critic_steps": CRITIC_STEPS,
             "lambda": LAMBDA,
-            "parameters": parameters,
             "iteration_ms": seconds * 1e3,
-            "images_per_s": arguments.batch_size / seconds,
             "last_critic_loss": critic_loss,
             "last_nll": nll}, arguments.json)
 

@@ -9,7 +9,7 @@ whole step, Adam included, with jax.jit.
 
 import os
 
-from peer_common import (limit_threads, make_jax_adam, median_seconds,
+from peer_common import (limit_threads, run_fields, make_jax_adam, median_seconds,
                          parse_arguments, report)
 
 SIZES = [392] + [1000] * 6 + [392]
@@ -104,18 +104,8 @@ def main():
     run = torch_step if arguments.framework == "torch" else jax_step
     seconds, version, parameters, variant = run(arguments)
     flops = matmul_flops(arguments.batch_size)
-    report({"benchmark": "mlp",
-            "framework": arguments.framework,
-            "version": version,
-            "variant": variant,
-            "threads": arguments.threads,
-            "cores": os.cpu_count(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-            "load_at_start": arguments.load_at_start,
-            "batch_size": arguments.batch_size,
-            "parameters": parameters,
+    report({**run_fields("mlp", arguments, version, variant, parameters, seconds),
             "step_ms": seconds * 1e3,
-            "images_per_s": arguments.batch_size / seconds,
             "gflops": flops / seconds / 1e9}, arguments.json)
 
 

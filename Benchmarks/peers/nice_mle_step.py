@@ -14,7 +14,7 @@ whole step, Adam and the running-average updates included, with jax.jit.
 import math
 import os
 
-from peer_common import (limit_threads, make_jax_adam, median_seconds,
+from peer_common import (limit_threads, run_fields, make_jax_adam, median_seconds,
                          parse_arguments, report)
 
 PIXELS, HALF, HIDDEN, HIDDEN_LAYERS, COUPLINGS = 784, 392, 1000, 5, 4
@@ -184,18 +184,8 @@ def main():
     limit_threads(arguments.threads)
     run = torch_step if arguments.framework == "torch" else jax_step
     seconds, version, parameters, variant, loss = run(arguments)
-    report({"benchmark": "nice_mle",
-            "framework": arguments.framework,
-            "version": version,
-            "variant": variant,
-            "threads": arguments.threads,
-            "cores": os.cpu_count(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-            "load_at_start": arguments.load_at_start,
-            "batch_size": arguments.batch_size,
-            "parameters": parameters,
+    report({**run_fields("nice_mle", arguments, version, variant, parameters, seconds),
             "step_ms": seconds * 1e3,
-            "images_per_s": arguments.batch_size / seconds,
             "last_loss": loss}, arguments.json)
 
 

@@ -73,6 +73,21 @@ def median_seconds(step, warmup, repeats):
     return statistics.median(times)
 
 
+def run_fields(benchmark, arguments, version, variant, parameters, seconds):
+    """The fields every peer benchmark reports: what ran, where, and its rate."""
+    return {"benchmark": benchmark,
+            "framework": arguments.framework,
+            "version": version,
+            "variant": variant,
+            "threads": arguments.threads,
+            "cores": os.cpu_count(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+            "load_at_start": arguments.load_at_start,
+            "batch_size": arguments.batch_size,
+            "parameters": parameters,
+            "images_per_s": arguments.batch_size / seconds}
+
+
 def report(fields, as_json):
     """Prints the results as one JSON line or as an aligned two-column table."""
     if as_json:
