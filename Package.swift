@@ -21,6 +21,13 @@ let optimisedInDebug: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ] + vectorISA
 
+/// A chapter: an executable over the library modules it `uses`, with the argument parser.
+func chapter(_ name: String, path: String, uses modules: [Target.Dependency]) -> Target {
+    .executableTarget(name: name,
+                      dependencies: modules + [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+                      path: path, swiftSettings: optimisedInDebug)
+}
+
 let package = Package(
     name: "FlowGAN",
     products: [
@@ -89,40 +96,12 @@ let package = Package(
                           swiftSettings: optimisedInDebug),
 
         // The chapters, one executable each.
-        .executableTarget(name: "Chapter01",
-                          dependencies: ["TensorCore", "Autodiff", "Flows", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/01-change-of-variables",
-                          swiftSettings: optimisedInDebug),
-
-        .executableTarget(name: "Chapter02",
-                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/02-coupling-layers",
-                          swiftSettings: optimisedInDebug),
-        .executableTarget(name: "Chapter03",
-                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/03-realnvp",
-                          swiftSettings: optimisedInDebug),
-
-        .executableTarget(name: "Chapter04",
-                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/04-wgan-critic",
-                          swiftSettings: optimisedInDebug),
-
-        .executableTarget(name: "Chapter05",
-                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/05-hybrid",
-                          swiftSettings: optimisedInDebug),
-
-        .executableTarget(name: "Chapter06",
-                          dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Evaluation", "Figures", "Course",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Chapters/06-evaluation",
-                          swiftSettings: optimisedInDebug),
+        chapter("Chapter01", path: "Chapters/01-change-of-variables", uses: ["TensorCore", "Autodiff", "Flows", "Figures", "Course"]),
+        chapter("Chapter02", path: "Chapters/02-coupling-layers", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Figures", "Course"]),
+        chapter("Chapter03", path: "Chapters/03-realnvp", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Figures", "Course"]),
+        chapter("Chapter04", path: "Chapters/04-wgan-critic", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
+        chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
+        chapter("Chapter06", path: "Chapters/06-evaluation", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Evaluation", "Figures", "Course"]),
 
         // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
