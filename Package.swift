@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "TensorCore", "Figures"]),
         .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
         .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),
         .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

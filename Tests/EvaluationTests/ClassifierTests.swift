@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 import Autodiff
 import NeuralLayers
@@ -11,23 +12,9 @@ import Evaluation
 /// probabilities, and (with real MNIST) its checkpoint cache.
 @Suite("Digit classifier")
 struct ClassifierTests {
-    /// SplitMix64 (Steele, Lea, Flood 2014), independent of the library's PCG32.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    /// Uniform values in [low, high) from SplitMix64(seed).
+    /// Uniform values in [low, high) from SplitMix64(seed), independent of the library's PCG32.
     static func uniformTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
-        var source = SplitMix(state: seed)
-        let values = (0..<shape.reduce(1, *)).map { _ in low + (high - low) * Float(source.next() >> 40) * 0x1p-24 }
-        return Tensor(shape: shape, values: values)
+        sampleTensor(shape, seed: seed, low: low, high: high)
     }
 
     /// log softmax of one row in Double: l_k - log Σ_j exp(l_j), with the maximum taken out.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TensorCore
 import Evaluation
 
@@ -10,15 +11,11 @@ struct KernelDensityTests {
     /// An independent source of test data: SplitMix64 (Steele, Lea, Flood 2014) with
     /// Box-Muller normals in Double.
     struct Source {
-        var state: UInt64
+        var bits: SplitMix64
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        init(state: UInt64) { bits = SplitMix64(state: state) }
+
+        mutating func next() -> UInt64 { bits.next() }
 
         /// Uniform on (0, 1).
         mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
