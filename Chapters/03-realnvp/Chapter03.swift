@@ -19,7 +19,8 @@ struct Chapter03: ParsableCommand {
         a small multi-scale Real NVP by maximum likelihood, with the recipe's Adam settings, \
         keeps the model with the best validation NLL, and reports its exact test NLL in nats \
         per image and in bits per dimension. Writes ch03-* figures (samples, learning curve, \
-        temperatures) and ch03-results.json; checkpoints go to --checkpoint-dir.
+        temperatures) and ch03-results.json; checkpoints go to --checkpoint-dir. \
+        Default length: 3000 iterations (40 with --quick).
         """)
 
     @OptionGroup var options: ChapterOptions
@@ -27,14 +28,7 @@ struct Chapter03: ParsableCommand {
     @Option(help: "The flow: nice (the paper's MNIST generator) or realnvp (small multi-scale).")
     var model: ModelChoice = .nice
 
-    @Option(help: "Training iterations (default: 3000, or 40 with --quick).")
-    var iterations: Int?
-
-    @Option(help: "Training epochs of 50,000 images (overrides --iterations).")
-    var epochs: Int?
-
-    @Flag(help: "The paper's recipe: 500 epochs.")
-    var full = false
+    @OptionGroup var length: TrainingLength
 
     @Option(help: "Images per batch.")
     var batchSize: Int = 100
@@ -51,8 +45,6 @@ struct Chapter03: ParsableCommand {
     enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case nice, realnvp }
 
     func validate() throws {
-        if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         guard batchSize > 0 && batchSize <= 10_000 else { throw ValidationError("--batch-size must be in 1...10000, got \(batchSize)") }
         if dataset == .cifar10 { throw ValidationError("chapter 03 trains on 28x28 images: --dataset mnist or fashion-mnist") }
     }
@@ -63,7 +55,7 @@ struct Chapter03: ParsableCommand {
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let perEpoch = data.train.count / batchSize
-        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 40 : 3000)
+        let total = length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : 3000)
         let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 5))
         // A quick run evaluates on subsets so that it stays under a minute.
         let validation = options.quick ? data.validation.slice(0..<1000) : data.validation

@@ -21,7 +21,8 @@ struct Chapter05: ParsableCommand {
         hybrid loss g_loss / lambda + NLL. Writes samples of each (the paper's Figure 1), the \
         exact test NLL over training for all three (Figure 2), a 2-D demonstration on 8 \
         Gaussians, and ch05-results.json; the three models go to --checkpoint-dir for \
-        chapter 06. MNIST is used when found, otherwise Fashion-MNIST.
+        chapter 06. MNIST is used when found, otherwise Fashion-MNIST. Default length: 400 \
+        iterations per objective (3 with --quick).
         """)
 
     @OptionGroup var options: ChapterOptions
@@ -35,14 +36,7 @@ struct Chapter05: ParsableCommand {
     @Option(help: "Critic steps per generator step.")
     var nCritic: Int = 5
 
-    @Option(help: "Generator iterations per objective (default 400, or 3 with --quick).")
-    var iterations: Int?
-
-    @Option(help: "Epochs of 50,000 images per objective (overrides --iterations).")
-    var epochs: Int?
-
-    @Flag(help: "The paper's recipe: 500 epochs per objective.")
-    var full = false
+    @OptionGroup var length: TrainingLength
 
     @Option(help: "Data set: mnist or fashion-mnist (default: MNIST if found, else Fashion-MNIST).")
     var dataset: DatasetName?
@@ -55,8 +49,6 @@ struct Chapter05: ParsableCommand {
     func validate() throws {
         if let lambda { guard lambda > 0 && lambda.isFinite else { throw ValidationError("--lambda must be positive, got \(lambda)") } }
         guard nCritic >= 1 && nCritic <= 100 else { throw ValidationError("--n-critic must be in 1...100, got \(nCritic)") }
-        if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         if dataset == .cifar10 {
             throw ValidationError("the CIFAR-10 generator (Real NVP, 10 couplings) is too large to train here on a CPU; use --dataset mnist or fashion-mnist")
         }
@@ -72,7 +64,7 @@ struct Chapter05: ParsableCommand {
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let perEpoch = data.train.count / 100
-        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? (options.quick ? 3 : 400)
+        let total = length.iterations(perEpoch: perEpoch, default: options.quick ? 3 : 400)
         let weight = lambda ?? 0.1
         let tracked = data.test.slice(0..<min(options.quick ? 500 : 2000, data.test.count)).images
         print("Chapter 05 on \(data.name.displayName): \(objectives.map(\.rawValue).joined(separator: ", ")), \(total) iterations each, lambda \(weight), \(nCritic) critic steps")

@@ -44,3 +44,28 @@ public struct ChapterError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// How long a training chapter trains: iterations, or epochs of the training set, or the
+/// paper's 500 epochs. The chapter's discussion names its default.
+public struct TrainingLength: ParsableArguments {
+    @Option(help: "Training iterations (each chapter's default is in its discussion above).")
+    public var iterations: Int?
+
+    @Option(help: "Epochs of the training set (overrides --iterations).")
+    public var epochs: Int?
+
+    @Flag(help: "The paper's recipe: 500 epochs.")
+    public var full = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive, got \(iterations)") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
+    }
+
+    /// The number of iterations to run, given the iterations in one epoch and the default.
+    public func iterations(perEpoch: Int, default standard: Int) -> Int {
+        full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? standard
+    }
+}
