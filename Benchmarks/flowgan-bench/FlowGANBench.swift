@@ -47,6 +47,27 @@ func medianSeconds(warmup: Int, repeats: Int, _ body: () -> Void) -> Double {
     return times.sorted()[times.count / 2]
 }
 
+/// Two computations timed in alternation, one call of each per round: the medians of
+/// each one's seconds and the median of the per-round ratio first / second. This VM's
+/// speed drifts by a third over tens of seconds; pairing the two calls within a round
+/// keeps a drift from landing on one side of the comparison only.
+func pairedMedianSeconds(warmup: Int, repeats: Int, _ first: () -> Void, _ second: () -> Void)
+    -> (first: Double, second: Double, ratio: Double) {
+    for _ in 0..<warmup { first(); second() }
+    var a: [Double] = [], b: [Double] = []
+    func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+    for _ in 0..<repeats {
+        a.append(seconds(first))
+        b.append(seconds(second))
+    }
+    func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+    return (median(a), median(b), median(zip(a, b).map { $0 / $1 }))
+}
+
 /// Prints `fields` as one JSON object or as aligned lines.
 func report(_ fields: [(String, Any)], json: Bool) {
     if json {

@@ -25,6 +25,7 @@ public enum LinearAlgebra {
         let n = a.shape[0]
         var lu = a.values.map(Double.init)
         var pivots = [Int32](repeating: 0, count: n)
+        BLASThreads.configure()
         let info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, Int32(n), Int32(n), &lu, Int32(n), &pivots)
         if info < 0 { throw LinearAlgebraError.lapackFailure(routine: "dgetrf", info: info) }
         var logAbs = 0.0, sign = 1.0
@@ -49,6 +50,7 @@ public enum LinearAlgebra {
         var transposed = a.values.map(Double.init)   // column-major n x m: the transpose of A
         var s = [Double](repeating: 0, count: min(m, n))
         var unusedU = [Double](repeating: 0, count: 1), unusedV = [Double](repeating: 0, count: 1)
+        BLASThreads.configure()
         let info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(m),
                                   &transposed, Int32(max(n, 1)), &s, &unusedU, 1, &unusedV, 1)
         if info != 0 { throw LinearAlgebraError.lapackFailure(routine: "dgesdd", info: info) }
