@@ -47,6 +47,8 @@ struct Chapter04: ParsableCommand {
     func run() throws {
         try options.prepareOutput()
         let started = Date()
+        // The data first: a missing data set should stop the run before minutes of 2-D training.
+        let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         var results = ResultsFile()
         results["chapter"] = "04-wgan-critic"
         results["seed"] = Int(options.seed)
@@ -64,7 +66,6 @@ struct Chapter04: ParsableCommand {
         }
         results["toy"] = toy
 
-        let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let mnist = try trainImages(data, iterations: iterations ?? (options.quick ? 4 : 300))
         for (key, value) in mnist { results[key] = value }
         results["dataset"] = data.name.rawValue
