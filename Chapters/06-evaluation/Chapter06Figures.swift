@@ -27,25 +27,27 @@ extension Chapter06 {
     /// p(x) = (1/N) Σ_i N(x; x_i, σ² I). Its held-out NLL is a KDE whose centres are the
     /// training images; its samples are training images plus noise. Both against σ, beside
     /// the ADV model's values.
-    func gaussianMixtureBaseline(data: DatasetSplits, classifier: DigitClassifier, marginal: [Double],
+    func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifier, marginal: [Double],
                                  adv: ModelEvaluation) throws -> [String: Any] {
-        let centres = (options.quick ? data.train.slice(0..<5000) : data.train).images
+        let centres = (options.quick ? data.train.slice(0..<min(5000, data.train.count)) : data.train).images
         let mixture = KernelDensityEstimate(centres: centres.reshaped([centres.shape[0], -1]))
         var noise = RandomGenerator(seed: 12345, stream: 3004)
-        let heldOut = Dequantization.apply(data.test.slice(0..<1000).images, generator: &noise).reshaped([1000, -1])
+        let heldOutCount = min(1000, data.test.count)
+        let heldOut = Dequantization.apply(data.test.slice(0..<heldOutCount).images, generator: &noise).reshaped([heldOutCount, -1])
         let sigmas = KernelDensityEstimate.logSpacedGrid(from: 0.02, to: 0.5, count: options.quick ? 4 : 10)
         var nll: [Double] = [], modes: [Double] = []
         var sampler = RandomGenerator(seed: options.seed, stream: 609)
         for sigma in sigmas {
             nll.append(mixture.negativeLogLikelihood(heldOut, bandwidth: sigma).mean)
             // Samples: a random training image plus N(0, σ²) noise, clipped to [0, 1] for the classifier.
-            let picks = (0..<2000).map { _ in sampler.nextInt(below: centres.shape[0]) }
+            // (500 in a CIFAR-10 smoke run, where the classifier costs more per image.)
+            let picks = (0..<(options.quick && data.name == .cifar10 ? 500 : 2000)).map { _ in sampler.nextInt(below: centres.shape[0]) }
             let base = data.train.gather(picks).images
             let noisy = Tensor.zip(base, Tensor.normal(base.shape, std: Float(sigma), generator: &sampler)) { min(max($0 + $1, 0), 1) }
             modes.append(SampleQuality.modeScore(probabilities: classifier.probabilities(noisy), trainingLabelMarginal: marginal).mean)
         }
         var nllFigure = GnuplotFigure(name: "ch06-mixture-nll", title: "One Gaussian per training image: held-out NLL against sigma",
-                                      xLabel: "sigma", yLabel: "test NLL (nats per image, 1,000 images)")
+                                      xLabel: "sigma", yLabel: "test NLL (nats per image, \(heldOutCount == 1000 ? "1,000" : String(heldOutCount)) images)")
         nllFigure.settings = ["set logscale x", "set key top left"]
         nllFigure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: nll, style: "linespoints lw 2 pt 7"),
                             PlotSeries(title: "ADV flow (exact)", x: [sigmas.first!, sigmas.last!],

@@ -6,6 +6,30 @@ import Datasets
 import Training
 import Reporting
 
+/// A classifier of 10 classes behind the MODE and Inception-style scores: a network
+/// from images to logits, trained and cached by `trainOrLoad` (the extension below).
+/// `DigitClassifier` serves the 28×28 grey data sets, `CIFARClassifier` CIFAR-10.
+public protocol ImageClassifier: Module {
+    /// The shape [C, H, W] of one image the network is built for.
+    static var imageShape: [Int] { get }
+    /// The metadata value naming the network in a cache file; a change of architecture
+    /// changes it, which invalidates older caches.
+    static var kind: String { get }
+    /// A freshly initialised network.
+    init(generator: inout RandomGenerator)
+    /// The unnormalised log-probabilities [N, 10] of images [N, C, H, W].
+    func logits(_ images: Variable) -> Variable
+    /// Fits whatever the network takes from its training images before training (the
+    /// pixel statistics it standardises with); nothing by default.
+    func prepare(trainingImages: Tensor)
+    /// A training batch with random label-preserving changes (shifts, flips).
+    static func augmented(_ images: Tensor, generator: inout RandomGenerator) -> Tensor
+}
+
+extension ImageClassifier {
+    public func prepare(trainingImages: Tensor) {}
+}
+
 /// The MNIST classifier behind the MODE and Inception-style scores. The authors of
 /// Flow-GAN never released theirs, so the course trains its own: a small convolutional
 /// network with strided convolutions in place of pooling,
@@ -16,7 +40,7 @@ import Reporting
 ///
 /// with He-initialised weights, trained by Adam on the cross-entropy of the softmax of
 /// the logits, on training images shifted by up to one pixel.
-public final class DigitClassifier: Module {
+public final class DigitClassifier: ImageClassifier {
     /// The convolutional feature extractor, images to [N, 64, 7, 7].
     public let features: Sequential
     /// The fully connected head, flattened features to logits.
@@ -28,7 +52,7 @@ public final class DigitClassifier: Module {
     /// The mean and standard deviation of MNIST's training pixels.
     static let pixelMean: Float = 0.1307, pixelDeviation: Float = 0.3081
 
-    public init(generator: inout RandomGenerator) {
+    public required init(generator: inout RandomGenerator) {
         // He initialisation, std sqrt(2 / fan-in), keeps the activations' scale through the ReLUs.
         func he(_ fanIn: Int) -> WeightInitialization { .truncatedNormal(std: (2 / Float(fanIn)).squareRoot()) }
         features = Sequential([
@@ -56,6 +80,22 @@ public final class DigitClassifier: Module {
         return head(features(standardised).reshaped([n, -1]))
     }
 
+    /// Each image shifted by up to one pixel (`randomlyShifted`).
+    public static func augmented(_ images: Tensor, generator: inout RandomGenerator) -> Tensor {
+        randomlyShifted(images, maximumShift: 1, generator: &generator)
+    }
+
+    static func softmax(_ logits: [Float]) -> [Double] {
+        let top = Double(logits.max() ?? 0)
+        let e = logits.map { Foundation.exp(Double($0) - top) }
+        let total = e.reduce(0, +)
+        return e.map { $0 / total }
+    }
+}
+
+// MARK: - Probabilities and accuracy, for any classifier
+
+extension ImageClassifier {
     /// The class probabilities p(y|x) [N, 10], computed without recording in batches of
     /// `batchSize` images. The softmax is taken in Double: p_k = exp(l_k - max l) / Σ_j exp(l_j - max l).
     public func probabilities(_ images: Tensor, batchSize: Int = 500) -> Tensor {
@@ -95,13 +135,6 @@ public final class DigitClassifier: Module {
             }
         }
     }
-
-    static func softmax(_ logits: [Float]) -> [Double] {
-        let top = Double(logits.max() ?? 0)
-        let e = logits.map { Foundation.exp(Double($0) - top) }
-        let total = e.reduce(0, +)
-        return e.map { $0 / total }
-    }
 }
 
 // MARK: - The loss
@@ -139,7 +172,10 @@ extension DigitClassifier {
 extension DigitClassifier {
     /// The metadata key naming what a cache file holds, and its value; a change of
     /// architecture changes the value, which invalidates older caches.
-    static let kind = "digit-classifier-v5"
+    public static let kind = "digit-classifier-v5"
+}
+
+extension ImageClassifier {
 
     /// The classifier of `data` from the checkpoint at `cachePath`, or a newly trained
     /// one (saved there) when the file is missing, unreadable, of another model, or of
@@ -152,10 +188,10 @@ extension DigitClassifier {
     /// `trainingImages` limits training to the first images of the training set (smoke runs).
     public static func trainOrLoad(data: DatasetSplits, cachePath: String, epochs: Int = 3, seed: UInt64 = 0,
                                    trainingImages: Int? = nil, log: (String) -> Void = note) throws
-        -> (classifier: DigitClassifier, testAccuracy: Double, trained: Bool) {
-        precondition(data.train.imageShape == imageShape, "DigitClassifier needs 28×28 greyscale images, got \(data.train.imageShape)")
+        -> (classifier: Self, testAccuracy: Double, trained: Bool) {
+        precondition(data.train.imageShape == imageShape, "\(Self.self) needs images of shape \(imageShape), got \(data.train.imageShape)")
         var generator = RandomGenerator(seed: seed)
-        let classifier = DigitClassifier(generator: &generator)
+        let classifier = Self(generator: &generator)
         if FileManager.default.fileExists(atPath: cachePath) {
             do {
                 let metadata = try loadModel(classifier, from: cachePath)
@@ -171,11 +207,12 @@ extension DigitClassifier {
             }
             // A failed load may have overwritten some parameters: start again from the seed.
             generator = RandomGenerator(seed: seed)
-            let fresh = DigitClassifier(generator: &generator)
+            let fresh = Self(generator: &generator)
             for (target, source) in zip(classifier.parameters, fresh.parameters) { target.value = source.value }
         }
         let started = Date()
         let training = trainingImages.map { data.train.slice(0..<min($0, data.train.count)) } ?? data.train
+        classifier.prepare(trainingImages: training.images)
         classifier.train(on: training, epochs: epochs, generator: &generator)
         let seconds = Date().timeIntervalSince(started)
         let validationAccuracy = classifier.accuracy(data.validation)
@@ -207,7 +244,7 @@ extension DigitClassifier {
             let order = generator.permutation(data.count)
             for step in 0..<stepsPerEpoch {
                 let batch = data.gather(Array(order[(step * batchSize)..<((step + 1) * batchSize)]))
-                let images = DigitClassifier.randomlyShifted(batch.images, maximumShift: 1, generator: &generator)
+                let images = Self.augmented(batch.images, generator: &generator)
                 let progressFraction = Double(epoch * stepsPerEpoch + step) / Double(totalSteps)
                 optimiser.learningRate = learningRate * Float((1 + cos(Double.pi * progressFraction)) / 2)
                 let logits = logits(Variable(images))
@@ -225,6 +262,9 @@ extension DigitClassifier {
         }
     }
 
+}
+
+extension DigitClassifier {
     /// Each image moved by its own random whole-pixel offset (dy, dx) ∈ [-m, m]², the
     /// uncovered border filled with 0 (background): a digit a few pixels off centre is the
     /// same digit, and training on such copies narrows the gap between training and test accuracy.

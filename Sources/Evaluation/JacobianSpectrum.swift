@@ -40,13 +40,53 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor) -
 }
 // [/book:generator-jacobian]
 
+/// The same Jacobian J = ∂G/∂z [D_out, d] as `generatorJacobian`, assembled from passes
+/// of at most `rowsPerPass` copies of z: pass k seeds its copies with the unit vectors
+/// e_i for i in rows k·r ..< (k+1)·r and yields those rows of J. Memory grows with
+/// `rowsPerPass` instead of D_out (for a 3×32×32 Real NVP, 3072 copies of every
+/// activation would not fit); the cost is ⌈D_out / r⌉ forward and backward passes.
+/// With `outputRows`, only those rows of J, in that order ([outputRows.count, d]).
+public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, rowsPerPass: Int,
+                              outputRows: [Int]? = nil) -> Tensor {
+    precondition(rowsPerPass >= 1, "rowsPerPass must be positive, got \(rowsPerPass)")
+    let d = z.count
+    let outputs = GradientRecording.withoutRecording { decoder(Variable(z.reshaped([1, d]))).value.count }
+    let wanted = outputRows ?? Array(0..<outputs)
+    precondition(wanted.allSatisfy { (0..<outputs).contains($0) }, "outputRows must lie in 0..<\(outputs)")
+    let jacobian = Tensor(uninitializedShape: [wanted.count, d])
+    var start = 0
+    while start < wanted.count {
+        let rows = min(rowsPerPass, wanted.count - start)
+        let batch = Tensor(uninitializedShape: [rows, d])
+        let seed = Tensor(zeros: [rows, outputs])
+        for i in 0..<rows {
+            (batch.storage.pointer + i * d).update(from: z.storage.pointer, count: d)
+            seed.storage.pointer[i * outputs + wanted[start + i]] = 1
+        }
+        let block = GradientRecording.with(true) {
+            let input = Variable(batch, requiresGradient: true)
+            let output = decoder(input)
+            precondition(output.value.count == rows * outputs,
+                         "the decoder gave \(output.shape) for \(rows) rows of \(outputs) values")
+            return gradients(of: output, withRespectTo: [input], seed: seed.reshaped(output.shape))[0].value
+        }
+        (jacobian.storage.pointer + start * d).update(from: block.storage.pointer, count: rows * d)
+        start += rows
+    }
+    return jacobian
+}
+
 /// The singular values of ∂G/∂z at `points` draws z ~ p(z), each list largest first
 /// (LAPACK dgesdd in Double, `LinearAlgebra.singularValues`), and the condition number σ_max / σ_min of each Jacobian
 /// (infinite when σ_min = 0). The decoder must be in evaluation mode (see
-/// `generatorJacobian`).
+/// `generatorJacobian`). With `rowsPerPass`, each Jacobian is assembled from passes of
+/// that many rows (`generatorJacobian(_:at:rowsPerPass:outputRows:)`); without, from one
+/// pass. With `outputRows` (and `rowsPerPass`), the singular values are those of the
+/// block of J made of those rows: a cheaper look at a large Jacobian, not its spectrum.
 public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimension: Int, points: Int,
                                   samplePrior: (Int, inout RandomGenerator) -> Tensor,
-                                  generator: inout RandomGenerator) throws
+                                  generator: inout RandomGenerator, rowsPerPass: Int? = nil,
+                                  outputRows: [Int]? = nil) throws
     -> (singularValues: [[Double]], conditionNumbers: [Double]) {
     let latents = samplePrior(points, &generator)
     precondition(latents.count == points * latentDimension,
@@ -56,7 +96,9 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
     var conditionNumbers: [Double] = []
     for p in 0..<points {
         let z = flat.slice(p..<(p + 1), alongAxis: 0).reshaped([latentDimension])
-        let values = try LinearAlgebra.singularValues(generatorJacobian(decoder, at: z))
+        let jacobian = rowsPerPass.map { generatorJacobian(decoder, at: z, rowsPerPass: $0, outputRows: outputRows) }
+            ?? generatorJacobian(decoder, at: z)
+        let values = try LinearAlgebra.singularValues(jacobian)
         spectra.append(values)
         let largest = values.first ?? 0, smallest = values.last ?? 0
         conditionNumbers.append(smallest > 0 ? largest / smallest : .infinity)

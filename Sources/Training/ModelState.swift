@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Checkpoints
+import Flows
 
 /// A module's parameters and buffers as named tensors ("param.NAME", "buffer.NAME").
 public func stateTensors(of module: any Module) -> [(String, Tensor)] {
@@ -48,4 +49,81 @@ public func loadModel(_ module: any Module, from path: String) throws -> [String
     let (tensors, metadata) = try Safetensors.read(path)
     try restoreState(of: module, from: tensors, source: path)
     return metadata
+}
+
+/// Which flow a saved model is, written into its checkpoint's metadata so that a reader
+/// (chapter 06) can rebuild the same network before loading the weights:
+/// `"architecture": "nice"`, or `"architecture": "realnvp"` with the width `"features"`
+/// and the depth `"blocks"` of its s/t networks. A checkpoint without the key predates it
+/// and holds the paper's MNIST NICE.
+public struct FlowArchitecture: Equatable, CustomStringConvertible {
+    public enum Kind: String { case nice, realnvp }
+
+    public let kind: Kind
+    /// Real NVP only: the s/t networks' feature channels and residual blocks.
+    public let features: Int
+    public let blocks: Int
+
+    /// The paper's MNIST generator, `FlowModels.nice()`.
+    public static let nice = FlowArchitecture(kind: .nice, features: 0, blocks: 0)
+
+    /// The recipe's CIFAR-10 generator, `FlowModels.realNVP(features:blocks:)` (64 and 8 in the recipe).
+    public static func realNVP(features: Int = 64, blocks: Int = 8) -> FlowArchitecture {
+        FlowArchitecture(kind: .realnvp, features: features, blocks: blocks)
+    }
+
+    init(kind: Kind, features: Int, blocks: Int) {
+        self.kind = kind; self.features = features; self.blocks = blocks
+    }
+
+    /// Reads the architecture from a checkpoint's metadata; `source` names the file in errors.
+    public init(metadata: [String: String], source: String) throws {
+        switch metadata["architecture"] {
+        case nil, "nice":
+            self = .nice
+        case "realnvp":
+            guard let features = metadata["features"].flatMap(Int.init), let blocks = metadata["blocks"].flatMap(Int.init),
+                  features >= 1, blocks >= 1 else {
+                throw CheckpointMismatch(source: source, reason: "its Real NVP metadata lacks positive \"features\" and \"blocks\"")
+            }
+            self = .realNVP(features: features, blocks: blocks)
+        case let other?:
+            throw CheckpointMismatch(source: source, reason: "it holds a flow of architecture \"\(other)\", which this course does not build")
+        }
+    }
+
+    /// The metadata entries that describe it.
+    public var metadata: [String: String] {
+        switch kind {
+        case .nice: return ["architecture": "nice"]
+        case .realnvp: return ["architecture": "realnvp", "features": String(features), "blocks": String(blocks)]
+        }
+    }
+
+    /// The shape of one image the model is built for.
+    public var sampleShape: [Int] { kind == .nice ? [1, 28, 28] : [3, 32, 32] }
+
+    /// A freshly initialised model of this architecture.
+    public func build(generator: inout RandomGenerator) -> NormalizingFlow {
+        switch kind {
+        case .nice: return FlowModels.nice(generator: &generator)
+        case .realnvp: return FlowModels.realNVP(features: features, blocks: blocks, generator: &generator)
+        }
+    }
+
+    public var description: String {
+        kind == .nice ? "NICE" : "Real NVP (\(features) features, \(blocks) residual block\(blocks == 1 ? "" : "s"))"
+    }
+}
+
+/// A flow saved by `saveModel` with `FlowArchitecture.metadata` among its metadata:
+/// rebuilt from the metadata (initial values from `generator`, then overwritten), its
+/// weights loaded, and the metadata returned.
+public func loadFlow(from path: String, generator: inout RandomGenerator) throws
+    -> (flow: NormalizingFlow, architecture: FlowArchitecture, metadata: [String: String]) {
+    let (tensors, metadata) = try Safetensors.read(path)
+    let architecture = try FlowArchitecture(metadata: metadata, source: path)
+    let flow = architecture.build(generator: &generator)
+    try restoreState(of: flow, from: tensors, source: path)
+    return (flow, architecture, metadata)
 }
