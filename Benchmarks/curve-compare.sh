@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The learning-curve check of issue 4: NICE trained by MLE on real MNIST by the Swift
 # chapter 03 and by the PyTorch peer (peers/nice_mle_curve.py), same recipe, same
-# iterations, for each seed; validation NLL every 500 iterations (chapter 03's cadence).
+# iterations, for each seed; validation NLL at chapter 03's cadence (every
+# min(500, ITERATIONS / 5) iterations).
 # Writes Benchmarks/peers/curve_comparison.json. Needs MNIST (FLOWGAN_DATA or --data-dir
 # as for the chapters) and torch (peers/README.md). Takes about 10 minutes per seed here.
 #   Benchmarks/curve-compare.sh [ITERATIONS] [SEEDS...]     (default: 1500, seeds 0 1)
@@ -10,20 +11,21 @@ cd "$(dirname "$0")/.."
 iterations=${1:-1500}; shift || true
 seeds=("${@:-0 1}"); seeds=(${seeds[*]})
 data="${FLOWGAN_DATA:?set FLOWGAN_DATA to the folder holding mnist/}"
+every=$(( iterations / 5 < 500 ? iterations / 5 : 500 )); [ "$every" -ge 1 ] || every=1
 swift build -c release --product chapter03-realnvp >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for seed in "${seeds[@]}"; do
     .build/release/chapter03-realnvp --model nice --iterations "$iterations" --seed "$seed" \
         --out "$work/swift-$seed" --checkpoint-dir "$work/checkpoints-$seed" --data-dir "$data" >&2
     (cd Benchmarks/peers && python3 nice_mle_curve.py --framework torch --iterations "$iterations" \
-        --eval-every 500 --seed "$seed" --data-dir "$data/mnist" --json) > "$work/torch-$seed.json"
+        --eval-every "$every" --seed "$seed" --data-dir "$data/mnist" --json) > "$work/torch-$seed.json"
 done
 python3 - "$work" "$iterations" "${seeds[@]}" <<'PY'
 import json, sys
 work, iterations, seeds = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 out = {"description": f"NICE trained by MLE on MNIST (chapter 03 recipe), {iterations} iterations "
        "of batch 100; exact validation NLL in nats per image (10,000 images, evaluation mode) "
-       "every 500 iterations. Swift: chapter03-realnvp; PyTorch: peers/nice_mle_curve.py. "
+       "at chapter 03's evaluation cadence. Swift: chapter03-realnvp; PyTorch: peers/nice_mle_curve.py. "
        "Written by Benchmarks/curve-compare.sh.",
        "iterations": iterations, "swift": {}, "torch": {}}
 for seed in seeds:
