@@ -20,7 +20,8 @@ def lookup(file, key):
     path = root / file if "/" in file else root / "Figures" / file
     value = json.loads(path.read_text())
     for part in key.split("."):
-        value = value[part]
+        # A dictionary key, or a position in a list (history.3.test_nll_tracked).
+        value = value[int(part)] if isinstance(value, list) else value[part]
     return value
 
 

@@ -69,7 +69,11 @@ struct BookConsistencyTests {
                 : Self.root.appendingPathComponent("Figures").appendingPathComponent(file)
             let data = try Data(contentsOf: url)
             var value: Any? = try JSONSerialization.jsonObject(with: data)
-            for part in key.split(separator: ".") { value = (value as? [String: Any])?[String(part)] }
+            for part in key.split(separator: ".") {
+                // A dictionary key, or a position in a list (history.3.test_nll_tracked).
+                if let list = value as? [Any], let index = Int(part), list.indices.contains(index) { value = list[index] }
+                else { value = (value as? [String: Any])?[String(part)] }
+            }
             // A number printed as a percentage is the file's fraction times 100.
             let actual = try #require((value as? NSNumber)?.doubleValue, "\(file) has no number at \(key)") * (percent ? 100 : 1)
             let shown = Double(printed.replacingOccurrences(of: ",", with: ""))!
