@@ -38,8 +38,7 @@ struct MLPBenchmark: ParsableCommand {
         // Each parameter is updated as soon as its gradient is complete, while it is in cache.
         func trainingStep() {
             let loss = (model(input) - target).square().mean()
-            optimiser.beginStep()
-            forEachGradient(of: loss, withRespectTo: optimiser.parameters) { optimiser.update(parameterAt: $0, gradient: $1) }
+            optimiser.minimise(loss)
         }
 
         // Where the step's time goes, timed separately.

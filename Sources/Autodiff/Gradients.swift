@@ -61,8 +61,17 @@ func backpropagate(_ output: Variable, to targets: [Variable], seed: Tensor?, cr
                 precondition(inputGradient.shape == input.shape,
                              "a VJP returned shape \(inputGradient.shape) for an input of shape \(input.shape)")
                 let key = ObjectIdentifier(input)
-                if let existing = accumulated[key] {
-                    accumulated[key] = existing + inputGradient
+                if var existing = accumulated.removeValue(forKey: key) {
+                    // Without a graph to build, add into the running sum in place when no
+                    // one else holds it (a VJP may hand the same variable to two inputs,
+                    // or a gradient may already have been delivered): no new buffer, the
+                    // same sums.
+                    if !createGraph && isKnownUniquelyReferenced(&existing) {
+                        existing.value.add(inputGradient.value)
+                    } else {
+                        existing = existing + inputGradient
+                    }
+                    accumulated[key] = existing
                 } else {
                     accumulated[key] = inputGradient
                 }

@@ -35,6 +35,28 @@ extension Variable {
         return (output, statistics)
     }
 
+    /// Training-mode batch norm of `x` taken as consecutive batches of `group` samples,
+    /// each normalised with its own statistics, which are returned in order; for passes
+    /// that record no graph (the output is a constant). Each batch gives exactly the
+    /// numbers `batchNorm` gives it alone.
+    public static func groupedBatchNormValue(_ x: Tensor, group: Int, gamma: Tensor, beta: Tensor,
+                                             epsilon: Float) -> (output: Tensor, statistics: [BatchStatistics]) {
+        precondition(x.rank >= 2 && group > 0 && x.shape[0] % group == 0,
+                     "grouped batch norm: \(x.shape[0]) samples are not made of groups of \(group)")
+        let layout = ChannelLayout([group] + x.shape[1...])
+        let y = Tensor(uninitializedShape: x.shape)
+        let stride = group * layout.channels * layout.inner
+        var all: [BatchStatistics] = []
+        for start in Swift.stride(from: 0, to: x.count, by: stride) {
+            let statistics = layout.statistics(of: x.storage.pointer + start)
+            let invStd = statistics.variance.map { 1 / ($0 + epsilon).squareRoot() }
+            layout.normalise(from: x.storage.pointer + start, to: y.storage.pointer + start,
+                             mean: statistics.mean, invStd: invStd, gamma: gamma, beta: beta)
+            all.append(statistics)
+        }
+        return (y, all)
+    }
+
     /// The same gradients written with differentiable operations, for a backward pass
     /// that is itself recorded (second-order gradients through batch norm).
     static func batchNormGradientsRecorded(_ g: Variable, x: Variable, gamma: Variable, epsilon: Float,
@@ -75,9 +97,14 @@ public struct ChannelLayout {
 
     /// Per-channel mean and biased variance, in two passes accumulated in Double.
     public func statistics(_ x: Tensor) -> BatchStatistics {
+        checkSameShape([x.count], [outer * channels * inner], "batch statistics input size")
+        return statistics(of: x.storage.pointer)
+    }
+
+    /// The statistics of the `outer` samples stored from `p` on.
+    func statistics(of p: UnsafeMutablePointer<Float>) -> BatchStatistics {
         var sums = [Double](repeating: 0, count: channels)
         var squares = [Double](repeating: 0, count: channels)
-        let p = x.storage.pointer
         let m = Double(valuesPerChannel)
         if inner == 1 {
             // [N, C]: accumulate rows into per-channel Float partials, a vectorised loop.
@@ -118,7 +145,13 @@ public struct ChannelLayout {
     /// y = gamma (x - mean) invStd + beta, per channel, in one pass.
     public func normalise(_ x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) -> Tensor {
         let y = Tensor(uninitializedShape: x.shape)
-        let src = x.storage.pointer, dst = y.storage.pointer
+        normalise(from: x.storage.pointer, to: y.storage.pointer, mean: mean, invStd: invStd, gamma: gamma, beta: beta)
+        return y
+    }
+
+    /// `normalise` of the `outer` samples stored from `src` on, written from `dst` on.
+    func normalise(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>,
+                   mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) {
         // Per channel: y = scale · x + shift with scale = gamma·invStd, shift = beta - scale·mean.
         let scale = (0..<channels).map { gamma.storage.pointer[$0] * invStd.storage.pointer[$0] }
         let shift = (0..<channels).map { beta.storage.pointer[$0] - scale[$0] * mean.storage.pointer[$0] }
@@ -140,7 +173,6 @@ public struct ChannelLayout {
                 }
             }
         }
-        return y
     }
 
     /// The closed-form backward pass (see the formulas above `batchNorm`).

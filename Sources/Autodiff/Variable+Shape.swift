@@ -43,6 +43,19 @@ extension Variable {
         }
     }
 
+    /// Interleaves `parts` along `axis` (part p at positions p, p + k, ...); the VJP
+    /// selects each part's positions of the gradient again.
+    public static func interleaved(_ parts: [Variable], alongAxis axis: Int) -> Variable {
+        let value = Tensor.interleaved(parts.map(\.value), alongAxis: axis)
+        let a = value.axisIndex(axis)
+        let counts = parts.map { $0.shape[a] }
+        return record(value, inputs: parts) { g, _, needs in
+            counts.enumerated().map { p, n in
+                needs[p] ? g.stridedSelect(alongAxis: a, start: p, step: counts.count, count: n) : nil
+            }
+        }
+    }
+
     /// Places entries at start, start + step, ... of a zero tensor of `length` along
     /// `axis`; the VJP selects them again.
     public func stridedScatter(alongAxis axis: Int, start: Int, step: Int, length: Int) -> Variable {

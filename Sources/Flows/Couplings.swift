@@ -25,23 +25,21 @@ public final class AdditiveCoupling: FlowLayer {
 
     // [book:additive-coupling]
     public func forward(_ x: Variable) -> (output: Variable, logDeterminant: Variable) {
-        let (n, d) = (x.shape[0], x.shape[1])
         let passing = x.stridedSelect(alongAxis: 1, start: parity, step: 2)
         let shifted = x.stridedSelect(alongAxis: 1, start: 1 - parity, step: 2) + network(passing)
-        return (merge(passing, shifted, length: d), zeroLogDeterminant(n))
+        return (merge(passing, shifted), zeroLogDeterminant(x.shape[0]))
     }
 
     public func inverse(_ y: Variable) -> (output: Variable, logDeterminant: Variable) {
-        let (n, d) = (y.shape[0], y.shape[1])
         let passing = y.stridedSelect(alongAxis: 1, start: parity, step: 2)
         let restored = y.stridedSelect(alongAxis: 1, start: 1 - parity, step: 2) - network(passing)
-        return (merge(passing, restored, length: d), zeroLogDeterminant(n))
+        return (merge(passing, restored), zeroLogDeterminant(y.shape[0]))
     }
     // [/book:additive-coupling]
 
-    func merge(_ passing: Variable, _ other: Variable, length: Int) -> Variable {
-        passing.stridedScatter(alongAxis: 1, start: parity, step: 2, length: length)
-            + other.stridedScatter(alongAxis: 1, start: 1 - parity, step: 2, length: length)
+    /// The passing and the changed features back in their even/odd places.
+    func merge(_ passing: Variable, _ other: Variable) -> Variable {
+        Variable.interleaved(parity == 0 ? [passing, other] : [other, passing], alongAxis: 1)
     }
 
     public var children: [(name: String, module: any Module)] { [("network", network)] }

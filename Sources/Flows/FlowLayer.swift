@@ -12,6 +12,13 @@ import NeuralLayers
 public protocol FlowLayer: Module {
     func forward(_ x: Variable) -> (output: Variable, logDeterminant: Variable)
     func inverse(_ z: Variable) -> (output: Variable, logDeterminant: Variable)
+    /// `inverse(z).output` alone, for sampling: layers whose log-determinant costs a
+    /// pass of its own (the logit layer's) skip it here.
+    func inverseOutput(_ z: Variable) -> Variable
+}
+
+extension FlowLayer {
+    public func inverseOutput(_ z: Variable) -> Variable { inverse(z).output }
 }
 
 /// A zero log-determinant for a batch of `n` samples (volume-preserving layers).
@@ -43,6 +50,10 @@ public final class FlowSequence: FlowLayer {
             total = total.map { $0 + logDet } ?? logDet
         }
         return (h, total ?? zeroLogDeterminant(z.shape[0]))
+    }
+
+    public func inverseOutput(_ z: Variable) -> Variable {
+        layers.reversed().reduce(z) { h, layer in layer.inverseOutput(h) }
     }
 
     public var children: [(name: String, module: any Module)] {

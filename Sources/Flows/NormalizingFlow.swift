@@ -41,7 +41,7 @@ public final class NormalizingFlow: Module {
 
     /// The generator G(z) = f⁻¹(z), differentiable with respect to the parameters.
     public func generate(_ z: Variable) -> Variable {
-        flow.inverse(z).output
+        flow.inverseOutput(z)
     }
 
     /// `n` samples; `temperature` scales the prior's spread.

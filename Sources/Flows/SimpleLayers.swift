@@ -62,6 +62,8 @@ public final class LogitLayer: FlowLayer {
         return (transform.inverse(s), perSample(perValue))
     }
 
+    public func inverseOutput(_ s: Variable) -> Variable { transform.inverse(s) }
+
 }
 
 /// Reshapes each sample to `sampleShape` (forward: from flat [N, D] or any shape).

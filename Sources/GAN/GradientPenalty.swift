@@ -16,10 +16,13 @@ import NeuralLayers
 /// function of the weights, and the outer backward pass differentiates through it.
 public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor,
                             generator: inout RandomGenerator) -> Variable {
+    let epsilon = penaltyMixingWeights(like: real, generator: &generator)
+    return gradientPenalty(critic: critic, real: real, fake: fake, epsilon: epsilon)
+}
+
+/// The same penalty with the mixing weights ε given, shape [N, 1, ...].
+public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor, epsilon: Tensor) -> Variable {
     let n = real.shape[0]
-    var epsilonShape = [Int](repeating: 1, count: real.rank)
-    epsilonShape[0] = n
-    let epsilon = Tensor.uniform(epsilonShape, generator: &generator)
     let mixed = Tensor.zip(real * epsilon, fake * epsilon.map { 1 - $0 }, +)
     let interpolate = Variable(mixed, requiresGradient: true)
     let score = critic(interpolate).sum()
@@ -28,6 +31,13 @@ public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor,
     return (norm - 1).square().mean()
 }
 // [/book:gradient-penalty]
+
+/// ε ~ U(0, 1), one per sample, shaped [N, 1, ...] to broadcast against `batch`.
+public func penaltyMixingWeights(like batch: Tensor, generator: inout RandomGenerator) -> Tensor {
+    var shape = [Int](repeating: 1, count: batch.rank)
+    shape[0] = batch.shape[0]
+    return Tensor.uniform(shape, generator: &generator)
+}
 
 /// Clips every critic weight into [-c, c] (the original WGAN's Lipschitz constraint,
 /// kept for comparison with the gradient penalty).

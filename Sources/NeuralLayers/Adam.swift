@@ -36,6 +36,15 @@ public final class Adam {
         for i in parameters.indices { update(parameterAt: i, gradient: gradients[i]) }
     }
 
+    /// One step that minimises `loss`: its gradient with respect to every parameter, each
+    /// parameter updated as soon as its gradient is complete, while the two are still in
+    /// cache (the same numbers as `update(gradients(of: loss, withRespectTo: parameters))`,
+    /// with less memory traffic).
+    public func minimise(_ loss: Variable) {
+        beginStep()
+        forEachGradient(of: loss, withRespectTo: parameters) { update(parameterAt: $0, gradient: $1) }
+    }
+
     /// One step in which the caller updates each parameter as its gradient becomes ready
     /// (`forEachGradient`): call `update(parameterAt:gradient:)` once per parameter after.
     public func beginStep() {

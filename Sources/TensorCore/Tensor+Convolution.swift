@@ -48,6 +48,11 @@ extension Tensor {
                 let c = r / (g.kernelHeight * g.kernelWidth)
                 let a = (r / g.kernelWidth) % g.kernelHeight
                 let b = r % g.kernelWidth
+                // Output columns j read input column j·stride + b - padding; those in
+                // [first, end) fall inside the image, the rest read the zero padding.
+                let offset = b - g.padding
+                let first = min(wo, max(0, (-offset + g.stride - 1) / g.stride))
+                let end = max(first, min(wo, (w - offset + g.stride - 1) / g.stride))
                 for n in 0..<g.batch {
                     let plane = src + (n * g.inChannels + c) * h * w
                     let out = dst + r * g.columnCount + n * perImage
@@ -55,13 +60,17 @@ extension Tensor {
                         let y = i * g.stride + a - g.padding
                         let row = out + i * wo
                         if y < 0 || y >= h {
-                            for j in 0..<wo { row[j] = 0 }
+                            row.update(repeating: 0, count: wo)
                             continue
                         }
-                        for j in 0..<wo {
-                            let xx = j * g.stride + b - g.padding
-                            row[j] = (xx >= 0 && xx < w) ? plane[y * w + xx] : 0
+                        let line = plane + y * w + offset
+                        for j in 0..<first { row[j] = 0 }
+                        if g.stride == 1 {
+                            (row + first).update(from: line + first, count: end - first)
+                        } else {
+                            for j in first..<end { row[j] = line[j * g.stride] }
                         }
+                        for j in end..<wo { row[j] = 0 }
                     }
                 }
             }

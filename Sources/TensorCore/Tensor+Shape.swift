@@ -92,6 +92,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let src = storage.pointer, dst = out.storage.pointer
         for o in 0..<outer {
+            if inner == 1 {
+                // Single values (the even/odd features of [N, D]): a plain strided loop,
+                // not a copy call per value.
+                let from = src + o * length + start, to = dst + o * n
+                for j in 0..<n { to[j] = from[j * step] }
+                continue
+            }
             for j in 0..<n {
                 (dst + (o * n + j) * inner).update(from: src + (o * length + start + j * step) * inner, count: inner)
             }
@@ -111,8 +118,47 @@ extension Tensor {
         let out = Tensor(zeros: shape)
         let src = storage.pointer, dst = out.storage.pointer
         for o in 0..<outer {
+            if inner == 1 {
+                let from = src + o * n, to = dst + o * length + start
+                for j in 0..<n { to[j * step] = from[j] }
+                continue
+            }
             for j in 0..<n {
                 (dst + (o * length + start + j * step) * inner).update(from: src + (o * n + j) * inner, count: inner)
+            }
+        }
+        return out
+    }
+
+    /// Interleaves `parts` along `axis`: part p fills positions p, p + k, p + 2k, ... of
+    /// the result (k parts), so it inverts `stridedSelect(start: p, step: k)` for every
+    /// p at once. Part p must have exactly the entries those positions need.
+    public static func interleaved(_ parts: [Tensor], alongAxis axis: Int) -> Tensor {
+        precondition(!parts.isEmpty, "interleaved of no tensors")
+        let a = parts[0].axisIndex(axis)
+        let k = parts.count
+        let length = parts.map { $0.shape[a] }.reduce(0, +)
+        var shape = parts[0].shape
+        shape[a] = length
+        for (p, part) in parts.enumerated() {
+            var expected = shape
+            expected[a] = (length - p + k - 1) / k
+            precondition(part.shape == expected, "interleaved: part \(p) has shape \(part.shape), expected \(expected)")
+        }
+        let out = Tensor(uninitializedShape: shape)
+        let (outer, _, inner) = out.split3(a)
+        let dst = out.storage.pointer
+        for (p, part) in parts.enumerated() {
+            let n = part.shape[a], src = part.storage.pointer
+            for o in 0..<outer {
+                if inner == 1 {
+                    let from = src + o * n, to = dst + o * length + p
+                    for j in 0..<n { to[j * k] = from[j] }
+                    continue
+                }
+                for j in 0..<n {
+                    (dst + (o * length + p + j * k) * inner).update(from: src + (o * n + j) * inner, count: inner)
+                }
             }
         }
         return out

@@ -81,7 +81,7 @@ public final class FlowTrainer {
     public func maximumLikelihoodStep(_ images: Tensor) throws -> Float {
         let loss = model.negativeLogLikelihood(dequantised(images))
         try checkFinite(loss.value.scalar, "negative log-likelihood")
-        optimiser.update(gradients(of: loss, withRespectTo: optimiser.parameters))
+        optimiser.minimise(loss)
         finishIteration()
         return loss.value.scalar
     }

@@ -58,6 +58,9 @@ extension AutodiffTestSuite {
             let y = sampleTensor([3, 3, 2], seed: 229)
             expectFirstOrderGradients([y]) { $0[0].stridedScatter(alongAxis: 1, start: 1, step: 2, length: 6) }
             expectFirstOrderGradients([y]) { $0[0].stridedScatter(alongAxis: 0, start: 0, step: 2, length: 5) }
+            let z = sampleTensor([3, 2, 2], seed: 231)
+            expectFirstOrderGradients([y, z]) { Variable.interleaved($0, alongAxis: 1) }
+            expectFirstOrderGradients([y, z], differentiate: [0]) { Variable.interleaved($0, alongAxis: 1) }
         }
 
         /// A coupling-layer round trip: split into even and odd features, transform one half

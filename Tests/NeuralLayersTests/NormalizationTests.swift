@@ -32,6 +32,49 @@ extension NeuralLayersTestSuite {
             #expect(layer.namedBuffers.map(\.name) == ["running_mean", "running_variance"])
         }
 
+        /// `BatchNorm.statisticsGroup` must give what separate batches through the layer
+        /// give: the same outputs and running averages, and (when recording) the same
+        /// parameter gradients, summed over the batches.
+        @Test("BatchNorm with statistics groups equals one pass per group", arguments: [[12, 3], [6, 3, 2, 2]])
+        func batchNormGroups(_ shape: [Int]) {
+            let group = shape[0] / 3
+            let x = sampleTensor(shape, seed: 507, low: -1, high: 2)
+            let groups = (0..<3).map { x.slice(($0 * group)..<(($0 + 1) * group), alongAxis: 0) }
+            func layer() -> BatchNorm {
+                let norm = BatchNorm(3)
+                norm.gamma.value = Tensor(shape: [3], values: [1.5, -0.5, 2])
+                norm.beta.value = Tensor(shape: [3], values: [0.25, 1, -1])
+                return norm
+            }
+            let separate = layer()
+            let expected = groups.map { separate(Variable($0)).value.values }.flatMap { $0 }
+            for recording in [false, true] {
+                let grouped = layer()
+                let y = GradientRecording.with(recording) {
+                    BatchNorm.$statisticsGroup.withValue(group) { grouped(Variable(x)) }
+                }
+                #expect(y.value.shape == x.shape && y.value.values == expected, "recording \(recording)")
+                #expect(grouped.runningMean.values == separate.runningMean.values, "recording \(recording)")
+                #expect(grouped.runningVariance.values == separate.runningVariance.values, "recording \(recording)")
+            }
+            // Gradients of a weighted sum of the outputs with respect to gamma and beta.
+            let weights = sampleTensor(shape, seed: 509)
+            let grouped = layer(), reference = layer()
+            let output = BatchNorm.$statisticsGroup.withValue(group) { grouped(Variable(x)) }
+            let groupedGradients = gradients(of: (output * Variable(weights)).sum(), withRespectTo: [grouped.gamma, grouped.beta])
+            var sums = [[Float]](repeating: [0, 0, 0], count: 2)
+            for (k, part) in groups.enumerated() {
+                let w = weights.slice((k * group)..<((k + 1) * group), alongAxis: 0)
+                let g = gradients(of: (reference(Variable(part)) * Variable(w)).sum(), withRespectTo: [reference.gamma, reference.beta])
+                for i in 0..<2 { for c in 0..<3 { sums[i][c] += g[i].value.values[c] } }
+            }
+            for i in 0..<2 {
+                for c in 0..<3 {
+                    #expect(abs(groupedGradients[i].value.values[c] - sums[i][c]) <= 1e-5 * max(1, abs(sums[i][c])))
+                }
+            }
+        }
+
         @Test("BatchNorm training applies gamma and beta per channel")
         func batchNormAffine() {
             let layer = BatchNorm(2)

@@ -139,7 +139,7 @@ private let convolutionShapes: [(input: [Int], weight: [Int])] = [
     ([3, 1, 6, 5], [2, 1, 4, 4]),
 ]
 
-@Test(arguments: [1, 2], [0, 1, 2])
+@Test(arguments: [1, 2, 3], [0, 1, 2])
 func conv2dMatchesDirectLoops(stride: Int, padding: Int) {
     for (index, shapes) in convolutionShapes.enumerated() {
         let g = ConvolutionCase(input: shapes.input, weight: shapes.weight, stride: stride, padding: padding)

@@ -135,6 +135,23 @@ private func naiveStridedSelect(_ x: Tensor, axis: Int, start: Int, step: Int) -
             == [1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8])
 }
 
+@Test func interleavedPutsEachPartAtItsStride() {
+    // Two parts of an odd-length axis (4 even and 3 odd entries), spelled out by hand.
+    let even = Tensor(shape: [2, 4], values: [1, 2, 3, 4, 5, 6, 7, 8])
+    let odd = Tensor(shape: [2, 3], values: [-1, -2, -3, -4, -5, -6])
+    let merged = Tensor.interleaved([even, odd], alongAxis: 1)
+    #expect(merged.shape == [2, 7])
+    #expect(merged.values == [1, -1, 2, -2, 3, -3, 4, 5, -4, 6, -5, 7, -6, 8])
+    // Three parts along every axis: interleaving the strided selections of a tensor
+    // rebuilds it (the selections are checked against loops above).
+    let x = sampleTensor([3, 5, 7], seed: 44)
+    for axis in 0..<3 {
+        let parts = (0..<3).map { x.stridedSelect(alongAxis: axis, start: $0, step: 3) }
+        let rebuilt = Tensor.interleaved(parts, alongAxis: axis)
+        #expect(rebuilt.shape == x.shape && rebuilt.values == x.values, "axis \(axis)")
+    }
+}
+
 @Test func stridedScatterIsTheAdjointOfStridedSelect() {
     // <select(x), y> = <x, scatter(y)> for every x and y.
     let x = sampleTensor([3, 5, 7], seed: 40)
