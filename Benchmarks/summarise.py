@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Turns Benchmarks/results.jsonl (written by compare.sh) into Benchmarks/results.json:
 {"swift": {"mlp": {...}, "mle": {...}, "hybrid": {...}}, "jax": {...}, "torch": {...},
-"measured": "<the header line>"} with each benchmark's JSON line, plus the Swift
-engine's speed relative to each peer. README.md quotes its numbers from this file."""
+"measured": "<the header line>", "ratios": {...}}.
+
+compare.sh runs each training step in several interleaved rounds. For every framework
+and step the summary keeps the run with the median images/s (its whole JSON line) and
+adds `images_per_s_rounds`, every round's images/s in order. The ratios are the
+engine's median over each peer's median. README.md quotes its numbers from this file."""
 import json
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
+runs = {}
 summary = {}
 for line in (here / "results.jsonl").read_text().splitlines():
     if line.startswith("#"):
@@ -17,7 +22,14 @@ for line in (here / "results.jsonl").read_text().splitlines():
     record = json.loads(line)
     framework = record.get("framework", "swift")
     name = {"nice_mle": "mle"}.get(record["benchmark"], record["benchmark"])
-    summary.setdefault(framework, {})[name] = record
+    runs.setdefault((framework, name), []).append(record)
+for (framework, name), records in runs.items():
+    ordered = sorted(records, key=lambda r: r.get("images_per_s", 0))
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    if len(records) > 1:
+        median["images_per_s_rounds"] = [r["images_per_s"] for r in records]
+    summary.setdefault(framework, {})[name] = median
+summary["rounds"] = max((len(r) for r in runs.values()), default=0)
 for peer in ("jax", "torch"):
     for name in ("mlp", "mle", "hybrid"):
         if peer in summary and name in summary[peer] and name in summary.get("swift", {}):

@@ -27,9 +27,10 @@ def lookup(file, key):
 
 pattern = re.compile(r"\[\[([^\]]*)\]\](<!-- n: (\S+) (\S+) -->)")
 # With --refresh, numbers already filled in are rewritten from the files with the same
-# number of decimals (after a chapter or benchmark has been run again); numbers in
-# scientific notation are left for the author to update.
+# number of decimals (after a chapter or benchmark has been run again), numbers in
+# scientific notation (1.07e+06) with the same number of mantissa decimals.
 printed = re.compile(r"(?<![0-9.eE+-])(-?[0-9][0-9,]*(?:\.([0-9]+))?)(%?)(<!-- n: (\S+) (\S+) -->)")
+scientific = re.compile(r"(?<![0-9.eE+-])(-?[0-9](?:\.([0-9]+))?e[+-][0-9]+)(<!-- n: (\S+) (\S+) -->)")
 
 
 def refreshed(m):
@@ -45,5 +46,6 @@ for name in arguments or ["book.md"]:
     text = path.read_text()
     if "--refresh" in sys.argv:
         text = printed.sub(refreshed, text)
+        text = scientific.sub(lambda m: format(lookup(m.group(4), m.group(5)), f".{len(m.group(2) or '')}e") + m.group(3), text)
     text = pattern.sub(lambda m: format(lookup(m.group(3), m.group(4)), m.group(1)) + m.group(2), text)
     path.write_text(text)

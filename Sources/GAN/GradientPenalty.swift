@@ -14,13 +14,8 @@ import NeuralLayers
 /// Training the critic needs ∂GP/∂(critic weights), a derivative of a derivative: the
 /// inner gradient ∇_x̂ D is computed with `createGraph: true`, so it is itself a recorded
 /// function of the weights, and the outer backward pass differentiates through it.
-public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor,
-                            generator: inout RandomGenerator) -> Variable {
-    let epsilon = penaltyMixingWeights(like: real, generator: &generator)
-    return gradientPenalty(critic: critic, real: real, fake: fake, epsilon: epsilon)
-}
-
-/// The same penalty with the mixing weights ε given, shape [N, 1, ...].
+///
+/// `epsilon` holds the mixing weights ε, shape [N, 1, ...].
 public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor, epsilon: Tensor) -> Variable {
     let n = real.shape[0]
     let mixed = Tensor.zip(real * epsilon, fake * epsilon.map { 1 - $0 }, +)
@@ -31,6 +26,13 @@ public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor, epsil
     return (norm - 1).square().mean()
 }
 // [/book:gradient-penalty]
+
+/// The penalty with its mixing weights drawn from `generator`.
+public func gradientPenalty(critic: any Layer, real: Tensor, fake: Tensor,
+                            generator: inout RandomGenerator) -> Variable {
+    let epsilon = penaltyMixingWeights(like: real, generator: &generator)
+    return gradientPenalty(critic: critic, real: real, fake: fake, epsilon: epsilon)
+}
 
 /// ε ~ U(0, 1), one per sample, shaped [N, 1, ...] to broadcast against `batch`.
 public func penaltyMixingWeights(like batch: Tensor, generator: inout RandomGenerator) -> Tensor {
