@@ -116,6 +116,15 @@ extension Tensor {
         var shape = self.shape
         shape[a] = length
         let out = Tensor(zeros: shape)
+        place(into: out, axis: a, start: start, step: step)
+        return out
+    }
+
+    /// Copies this tensor's entries along axis `a` to positions start, start + step, ...
+    /// of `out`, which has this shape except along `a`.
+    private func place(into out: Tensor, axis a: Int, start: Int, step: Int) {
+        let (outer, n, inner) = split3(a)
+        let length = out.shape[a]
         let src = storage.pointer, dst = out.storage.pointer
         for o in 0..<outer {
             if inner == 1 {
@@ -127,7 +136,6 @@ extension Tensor {
                 (dst + (o * length + start + j * step) * inner).update(from: src + (o * n + j) * inner, count: inner)
             }
         }
-        return out
     }
 
     /// Interleaves `parts` along `axis`: part p fills positions p, p + k, p + 2k, ... of
@@ -146,21 +154,7 @@ extension Tensor {
             precondition(part.shape == expected, "interleaved: part \(p) has shape \(part.shape), expected \(expected)")
         }
         let out = Tensor(uninitializedShape: shape)
-        let (outer, _, inner) = out.split3(a)
-        let dst = out.storage.pointer
-        for (p, part) in parts.enumerated() {
-            let n = part.shape[a], src = part.storage.pointer
-            for o in 0..<outer {
-                if inner == 1 {
-                    let from = src + o * n, to = dst + o * length + p
-                    for j in 0..<n { to[j * k] = from[j] }
-                    continue
-                }
-                for j in 0..<n {
-                    (dst + (o * length + p + j * k) * inner).update(from: src + (o * n + j) * inner, count: inner)
-                }
-            }
-        }
+        for (p, part) in parts.enumerated() { part.place(into: out, axis: a, start: p, step: k) }
         return out
     }
 }
