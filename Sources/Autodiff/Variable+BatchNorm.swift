@@ -102,7 +102,7 @@ public struct ChannelLayout {
     }
 
     /// The statistics of the `outer` samples stored from `p` on.
-    func statistics(of p: UnsafeMutablePointer<Float>) -> BatchStatistics {
+    func statistics(of p: UnsafePointer<Float>) -> BatchStatistics {
         var sums = [Double](repeating: 0, count: channels)
         var squares = [Double](repeating: 0, count: channels)
         let m = Double(valuesPerChannel)
@@ -150,7 +150,7 @@ public struct ChannelLayout {
     }
 
     /// `normalise` of the `outer` samples stored from `src` on, written from `dst` on.
-    func normalise(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>,
+    func normalise(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
                    mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) {
         // Per channel: y = scale · x + shift with scale = gamma·invStd, shift = beta - scale·mean.
         let scale = (0..<channels).map { gamma.storage.pointer[$0] * invStd.storage.pointer[$0] }

@@ -46,7 +46,7 @@ public final class BatchNorm: Layer, BufferOwner {
                 // Nothing to differentiate: normalise the groups in place of one another.
                 let (y, statistics) = Variable.groupedBatchNormValue(x.value, group: group, gamma: gamma.value,
                                                                      beta: beta.value, epsilon: epsilon)
-                for batch in statistics { updateRunningAverages(batch, valuesPerChannel: layout.valuesPerChannel / (x.shape[0] / group)) }
+                for batch in statistics { updateRunningAverages(batch, valuesPerChannel: group * layout.inner) }
                 return Variable(y)
             }
             let parts = stride(from: 0, to: x.shape[0], by: group).map { start in

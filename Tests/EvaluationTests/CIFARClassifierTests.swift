@@ -27,12 +27,18 @@ struct CIFARClassifierTests {
         return Tensor(shape: [n, 3, 32, 32], values: values)
     }
 
+    /// A classifier (weights from `seed`) prepared on `n` images drawn with `imageSeed`.
+    static func prepared(seed: UInt64, images n: Int, imageSeed: UInt64) -> (CIFARClassifier, Tensor) {
+        var generator = RandomGenerator(seed: seed)
+        let classifier = CIFARClassifier(generator: &generator)
+        let x = images(n, seed: imageSeed)
+        classifier.prepare(trainingImages: x)
+        return (classifier, x)
+    }
+
     @Test("prepare measures each channel's mean and deviation")
     func standardisation() {
-        var generator = RandomGenerator(seed: 1)
-        let classifier = CIFARClassifier(generator: &generator)
-        let x = Self.images(6, seed: 2)
-        classifier.prepare(trainingImages: x)
+        let (classifier, x) = Self.prepared(seed: 1, images: 6, imageSeed: 2)
         let v = x.values
         for c in 0..<3 {
             var channel: [Double] = []
@@ -68,10 +74,7 @@ struct CIFARClassifierTests {
 
     @Test("the standardisation is applied: shifting and scaling a channel's statistics with the images leaves the logits")
     func standardisationInvariance() {
-        var generator = RandomGenerator(seed: 6)
-        let classifier = CIFARClassifier(generator: &generator)
-        let x = Self.images(3, seed: 7)
-        classifier.prepare(trainingImages: x)
+        let (classifier, x) = Self.prepared(seed: 6, images: 3, imageSeed: 7)
         let before = GradientRecording.withoutRecording { classifier.logits(Variable(x)).value.values }
         // y = 2x + 0.25 with statistics measured on y: the standardised input is unchanged.
         let y = Tensor(shape: x.shape, values: x.values.map { 2 * $0 + 0.25 })
