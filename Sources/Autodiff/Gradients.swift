@@ -54,10 +54,21 @@ func backpropagate(_ output: Variable, to targets: [Variable], seed: Tensor?, cr
             }
             accumulated[id] = nil
             guard let node = variable.node else { continue }
-            let needs = node.inputs.map { order.contains($0) }
+            var needs = node.inputs.map { order.contains($0) }
+            if !createGraph, let accumulate = node.accumulate {
+                // An input that already holds a running sum no one else sees may have this
+                // operation's share added straight into it (a product with beta = 1).
+                for (i, input) in node.inputs.enumerated() where needs[i] {
+                    let key = ObjectIdentifier(input)
+                    guard var sum = accumulated.removeValue(forKey: key) else { continue }
+                    if isKnownUniquelyReferenced(&sum) && accumulate(gradient, i, &sum.value) { needs[i] = false }
+                    accumulated[key] = sum
+                }
+                if !needs.contains(true) { continue }
+            }
             let inputGradients = node.backward(gradient, variable, needs)
-            for (input, inputGradient) in zip(node.inputs, inputGradients) {
-                guard let inputGradient, order.contains(input) else { continue }
+            for (i, (input, inputGradient)) in zip(node.inputs, inputGradients).enumerated() {
+                guard let inputGradient, needs[i] else { continue }
                 precondition(inputGradient.shape == input.shape,
                              "a VJP returned shape \(inputGradient.shape) for an input of shape \(input.shape)")
                 let key = ObjectIdentifier(input)

@@ -8,12 +8,21 @@ import TensorCore
 // so the gradient of any of them is a combination of the three, and second-order
 // gradients through convolutional critics come for free.
 
+//
+// conv2d and conv2dTransposeWeight both multiply by the im2col matrix of their first
+// argument (`Tensor.convolutionColumns`); a convolution that records itself keeps that
+// matrix for its weight gradient instead of building it again, and the VJP of
+// conv2dTransposeInput builds the one of its incoming gradient once for both products.
+
 extension Variable {
-    public static func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0) -> Variable {
-        let value = Tensor.conv2d(x.value, w.value, stride: stride, padding: padding)
+    public static func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0,
+                              columns: Tensor? = nil) -> Variable {
+        let columns = columns ?? Tensor.convolutionColumns(x.value, weightShape: w.shape, stride: stride, padding: padding)
+        let value = Tensor.conv2d(x.value, w.value, stride: stride, padding: padding, columns: columns)
         return record(value, inputs: [x, w]) { g, _, needs in
             [needs[0] ? conv2dTransposeInput(g, w, inputShape: x.shape, stride: stride, padding: padding) : nil,
-             needs[1] ? conv2dTransposeWeight(x, g, weightShape: w.shape, stride: stride, padding: padding) : nil]
+             needs[1] ? conv2dTransposeWeight(x, g, weightShape: w.shape, stride: stride, padding: padding,
+                                              columns: columns) : nil]
         }
     }
 
@@ -22,18 +31,22 @@ extension Variable {
         let value = Tensor.conv2dTransposeInput(dy.value, w.value, inputShape: inputShape,
                                                 stride: stride, padding: padding)
         return record(value, inputs: [dy, w]) { g, _, needs in
-            [needs[0] ? conv2d(g, w, stride: stride, padding: padding) : nil,
-             needs[1] ? conv2dTransposeWeight(g, dy, weightShape: w.shape, stride: stride, padding: padding) : nil]
+            let columns = needs[0] || needs[1]
+                ? Tensor.convolutionColumns(g.value, weightShape: w.shape, stride: stride, padding: padding) : nil
+            return [needs[0] ? conv2d(g, w, stride: stride, padding: padding, columns: columns) : nil,
+                    needs[1] ? conv2dTransposeWeight(g, dy, weightShape: w.shape, stride: stride, padding: padding,
+                                                     columns: columns) : nil]
         }
     }
 
     public static func conv2dTransposeWeight(_ x: Variable, _ dy: Variable, weightShape: [Int],
-                                             stride: Int, padding: Int) -> Variable {
+                                             stride: Int, padding: Int, columns: Tensor? = nil) -> Variable {
+        let columns = columns ?? Tensor.convolutionColumns(x.value, weightShape: weightShape, stride: stride, padding: padding)
         let value = Tensor.conv2dTransposeWeight(x.value, dy.value, weightShape: weightShape,
-                                                 stride: stride, padding: padding)
+                                                 stride: stride, padding: padding, columns: columns)
         return record(value, inputs: [x, dy]) { g, _, needs in
             [needs[0] ? conv2dTransposeInput(dy, g, inputShape: x.shape, stride: stride, padding: padding) : nil,
-             needs[1] ? conv2d(x, g, stride: stride, padding: padding) : nil]
+             needs[1] ? conv2d(x, g, stride: stride, padding: padding, columns: columns) : nil]
         }
     }
 }

@@ -47,11 +47,18 @@ public final class Variable {
     /// gradient per input (nil where `needs` is false or the input has no gradient).
     /// The output is passed back in, so a VJP may use it (exp, tanh, sigmoid) without a
     /// reference cycle.
+    ///
+    /// `accumulate(gradient, i, &sum)`, when given, may add input `i`'s share of the
+    /// gradient into `sum` in place and return true (or return false and leave `sum`
+    /// alone). The backward pass offers it when input `i` already holds a running sum
+    /// and no graph of the gradients is being built; the default is `backward`'s new
+    /// tensor added to the sum. Matrix products use it to accumulate with beta = 1.
     public static func record(_ value: Tensor, inputs: [Variable],
+                              accumulate: ((_ gradient: Variable, _ input: Int, _ sum: inout Tensor) -> Bool)? = nil,
                               backward: @escaping (_ gradient: Variable, _ output: Variable,
                                                    _ needs: [Bool]) -> [Variable?]) -> Variable {
         if GradientRecording.isEnabled && inputs.contains(where: \.requiresGradient) {
-            return Variable(value: value, node: GraphNode(inputs: inputs, backward: backward))
+            return Variable(value: value, node: GraphNode(inputs: inputs, backward: backward, accumulate: accumulate))
         }
         return Variable(value)
     }
@@ -60,10 +67,13 @@ public final class Variable {
 final class GraphNode {
     let inputs: [Variable]
     let backward: (Variable, Variable, [Bool]) -> [Variable?]
+    let accumulate: ((Variable, Int, inout Tensor) -> Bool)?
 
-    init(inputs: [Variable], backward: @escaping (Variable, Variable, [Bool]) -> [Variable?]) {
+    init(inputs: [Variable], backward: @escaping (Variable, Variable, [Bool]) -> [Variable?],
+         accumulate: ((Variable, Int, inout Tensor) -> Bool)? = nil) {
         self.inputs = inputs
         self.backward = backward
+        self.accumulate = accumulate
     }
 }
 

@@ -37,11 +37,19 @@ public struct ConvolutionGeometry: Equatable {
 }
 
 extension Tensor {
+    /// The im2col matrix [patchSize, columnCount] of the NCHW batch `x` for a convolution
+    /// with weights of shape `weightShape`: what `conv2d` and `conv2dTransposeWeight`
+    /// multiply, so a caller that needs both (a convolution and its weight gradient) can
+    /// build it once and pass it to each as `columns`.
+    public static func convolutionColumns(_ x: Tensor, weightShape: [Int], stride: Int, padding: Int) -> Tensor {
+        im2col(x, ConvolutionGeometry(input: x.shape, weight: weightShape, stride: stride, padding: padding))
+    }
+
     /// The im2col matrix [patchSize, columnCount] of an NCHW batch.
     static func im2col(_ x: Tensor, _ g: ConvolutionGeometry) -> Tensor {
         let col = Tensor(uninitializedShape: [g.patchSize, g.columnCount])
         let src = x.storage.pointer, dst = col.storage.pointer
-        let ho = g.outHeight, wo = g.outWidth, h = g.height, w = g.width
+        let ho = g.outHeight, wo = g.outWidth, h = g.height, w = g.width, stride = g.stride
         let perImage = ho * wo
         parallelChunks(g.patchSize, grain: 4) { rows in
             for r in rows {
@@ -65,10 +73,11 @@ extension Tensor {
                         }
                         let line = plane + y * w + offset
                         for j in 0..<first { row[j] = 0 }
-                        if g.stride == 1 {
+                        if stride == 1 {
                             (row + first).update(from: line + first, count: end - first)
                         } else {
-                            for j in first..<end { row[j] = line[j * g.stride] }
+                            var source = line + first * stride
+                            for j in first..<end { row[j] = source.pointee; source += stride }
                         }
                         for j in end..<wo { row[j] = 0 }
                     }
@@ -82,26 +91,30 @@ extension Tensor {
     static func col2im(_ col: Tensor, _ g: ConvolutionGeometry) -> Tensor {
         let x = Tensor(zeros: g.inputShape)
         let src = col.storage.pointer, dst = x.storage.pointer
-        let ho = g.outHeight, wo = g.outWidth, h = g.height, w = g.width
+        let ho = g.outHeight, wo = g.outWidth, h = g.height, w = g.width, stride = g.stride
         let perImage = ho * wo
-        // Split by channel: rows of different channels write disjoint planes.
         let kk = g.kernelHeight * g.kernelWidth
-        parallelChunks(g.inChannels, grain: 1) { channels in
-            for c in channels {
+        // Split by image plane (n, c): different planes are written by disjoint rows of
+        // columns, so the split needs no locks, and works for one-channel images too.
+        // Within a plane the kernel offsets r are added in increasing order.
+        parallelChunks(g.batch * g.inChannels, grain: max(1, (1 << 15) / max(kk * perImage, 1))) { planes in
+            for p in planes {
+                let n = p / g.inChannels, c = p % g.inChannels
+                let plane = dst + p * h * w
                 for r in (c * kk)..<((c + 1) * kk) {
                     let a = (r / g.kernelWidth) % g.kernelHeight
                     let b = r % g.kernelWidth
-                    for n in 0..<g.batch {
-                        let plane = dst + (n * g.inChannels + c) * h * w
-                        let input = src + r * g.columnCount + n * perImage
-                        for i in 0..<ho {
-                            let y = i * g.stride + a - g.padding
-                            if y < 0 || y >= h { continue }
-                            for j in 0..<wo {
-                                let xx = j * g.stride + b - g.padding
-                                if xx >= 0 && xx < w { plane[y * w + xx] += input[i * wo + j] }
-                            }
-                        }
+                    // Output column j lands on input column j·stride + offset; those in
+                    // [first, end) fall inside the image (as in im2col).
+                    let offset = b - g.padding
+                    let first = min(wo, max(0, (-offset + stride - 1) / stride))
+                    let end = max(first, min(wo, (w - offset + stride - 1) / stride))
+                    let input = src + r * g.columnCount + n * perImage
+                    for i in 0..<ho {
+                        let y = i * stride + a - g.padding
+                        if y < 0 || y >= h { continue }
+                        let line = plane + y * w + offset, values = input + i * wo
+                        for j in first..<end { line[j * stride] += values[j] }
                     }
                 }
             }
@@ -109,14 +122,30 @@ extension Tensor {
         return x
     }
 
-    /// y = conv2d(x, w): x [N, C, H, W], w [O, C, kh, kw] -> [N, O, Ho, Wo].
-    public static func conv2d(_ x: Tensor, _ w: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
+    /// [A, B, inner] -> [B, A, inner]: the reorder between the products' channel-major
+    /// layout [O, N·P] and NCHW [N, O, P]. A copy of contiguous runs of `inner` values,
+    /// split across cores by the output's leading axis.
+    static func swappingLeadingAxes(_ t: Tensor, _ a: Int, _ b: Int, inner: Int) -> Tensor {
+        let out = Tensor(uninitializedShape: [b, a, inner])
+        let src = t.storage.pointer, dst = out.storage.pointer
+        parallelChunks(b, grain: max(1, (1 << 15) / max(a * inner, 1))) { range in
+            for j in range {
+                for i in 0..<a { (dst + (j * a + i) * inner).update(from: src + (i * b + j) * inner, count: inner) }
+            }
+        }
+        return out
+    }
+
+    /// y = conv2d(x, w): x [N, C, H, W], w [O, C, kh, kw] -> [N, O, Ho, Wo]. `columns`,
+    /// when given, is x's `convolutionColumns` for this geometry.
+    public static func conv2d(_ x: Tensor, _ w: Tensor, stride: Int = 1, padding: Int = 0,
+                              columns: Tensor? = nil) -> Tensor {
         let g = ConvolutionGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding)
-        let col = im2col(x, g)
+        let col = columns ?? im2col(x, g)
+        checkSameShape(col.shape, [g.patchSize, g.columnCount], "conv2d columns")
         // [O, patch] · [patch, N·P] -> [O, N·P], then reorder to [N, O, P].
         let y = matmul(w.reshaped([g.outChannels, g.patchSize]), col)
-        return y.reshaped([g.outChannels, g.batch, g.outHeight * g.outWidth])
-            .permuted([1, 0, 2]).reshaped(g.outputShape)
+        return swappingLeadingAxes(y, g.outChannels, g.batch, inner: g.outHeight * g.outWidth).reshaped(g.outputShape)
     }
 
     /// The adjoint of conv2d in its input: given dy [N, O, Ho, Wo] and w, the dx with
@@ -125,21 +154,23 @@ extension Tensor {
                                             stride: Int, padding: Int) -> Tensor {
         let g = ConvolutionGeometry(input: inputShape, weight: w.shape, stride: stride, padding: padding)
         checkSameShape(dy.shape, g.outputShape, "conv2dTransposeInput")
-        let dyMatrix = dy.reshaped([g.batch, g.outChannels, g.outHeight * g.outWidth])
-            .permuted([1, 0, 2]).reshaped([g.outChannels, g.columnCount])
+        let dyMatrix = swappingLeadingAxes(dy, g.batch, g.outChannels, inner: g.outHeight * g.outWidth)
+            .reshaped([g.outChannels, g.columnCount])
         let dcol = matmul(w.reshaped([g.outChannels, g.patchSize]), dyMatrix, transposeA: true)
         return col2im(dcol, g)
     }
 
     /// The adjoint of conv2d in its weight: given x and dy, the dw with
-    /// <conv2d(x, w), dy> = <w, dw> for every w.
+    /// <conv2d(x, w), dy> = <w, dw> for every w. `columns`, when given, is x's
+    /// `convolutionColumns` for this geometry.
     public static func conv2dTransposeWeight(_ x: Tensor, _ dy: Tensor, weightShape: [Int],
-                                             stride: Int, padding: Int) -> Tensor {
+                                             stride: Int, padding: Int, columns: Tensor? = nil) -> Tensor {
         let g = ConvolutionGeometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
         checkSameShape(dy.shape, g.outputShape, "conv2dTransposeWeight")
-        let dyMatrix = dy.reshaped([g.batch, g.outChannels, g.outHeight * g.outWidth])
-            .permuted([1, 0, 2]).reshaped([g.outChannels, g.columnCount])
-        let col = im2col(x, g)
+        let dyMatrix = swappingLeadingAxes(dy, g.batch, g.outChannels, inner: g.outHeight * g.outWidth)
+            .reshaped([g.outChannels, g.columnCount])
+        let col = columns ?? im2col(x, g)
+        checkSameShape(col.shape, [g.patchSize, g.columnCount], "conv2dTransposeWeight columns")
         return matmul(dyMatrix, col, transposeB: true).reshaped(weightShape)
     }
 }

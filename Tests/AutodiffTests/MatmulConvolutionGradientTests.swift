@@ -36,6 +36,29 @@ extension AutodiffTestSuite {
             expectFirstOrderGradients([x, w, b]) { Variable.affine($0[0], $0[1], bias: $0[2]) }
         }
 
+        @Test("a weight and an input shared by several products (later shares added in place)")
+        func sharedOperands() {
+            // W enters three products and x two: the backward pass adds the later shares
+            // into the running sums with beta = 1 sgemms instead of new tensors.
+            let x = sampleTensor([3, 4], seed: 157)
+            let w = sampleTensor([4, 4], seed: 163)
+            let b = sampleTensor([4], seed: 167)
+            expectFirstOrderGradients([x, w, b]) { v in
+                let hidden = Variable.affine(v[0], v[1], bias: v[2]).tanh()
+                return Variable.affine(hidden, v[1], bias: v[2]) + Variable.matmul(v[0], v[1], transposeB: true)
+            }
+        }
+
+        @Test("one operand on both sides of a product, transposed, and used again")
+        func operandOnBothSides() {
+            let x = sampleTensor([3, 4], seed: 173)
+            let w = sampleTensor([4, 4], seed: 179)
+            expectFirstOrderGradients([x, w]) { v in
+                Variable.matmul(v[0], v[0], transposeA: true)
+                    + Variable.matmul(v[1], v[1], transposeA: true, transposeB: true) + v[1].tanh()
+            }
+        }
+
         @Test("conv2d with stride 2 and padding 1")
         func conv2dStrided() {
             let x = sampleTensor([2, 3, 5, 5], seed: 127)

@@ -151,7 +151,7 @@ func conv2dMatchesDirectLoops(stride: Int, padding: Int) {
     }
 }
 
-@Test(arguments: [1, 2], [0, 1, 2])
+@Test(arguments: [1, 2, 3], [0, 1, 2])
 func convolutionTransposesMatchDirectLoops(stride: Int, padding: Int) {
     for (index, shapes) in convolutionShapes.enumerated() {
         let g = ConvolutionCase(input: shapes.input, weight: shapes.weight, stride: stride, padding: padding)
