@@ -108,11 +108,14 @@ public struct ChannelLayout {
         let m = Double(valuesPerChannel)
         if inner == 1 {
             // [N, C]: accumulate rows into per-channel Float partials, a vectorised loop.
-            var partial = [Float](repeating: 0, count: channels)
+            // (Raw pointers: no bounds checks in the loops over channels.)
+            let partial = UnsafeMutablePointer<Float>.allocate(capacity: 2 * channels)
+            defer { partial.deallocate() }
+            let mean = partial + channels
+            partial.initialize(repeating: 0, count: channels)
             for n in 0..<outer { let row = p + n * channels; for c in 0..<channels { partial[c] += row[c] } }
-            for c in 0..<channels { sums[c] = Double(partial[c]) }
-            let mean = sums.map { Float($0 / m) }
-            partial = [Float](repeating: 0, count: channels)
+            for c in 0..<channels { sums[c] = Double(partial[c]); mean[c] = Float(sums[c] / m) }
+            partial.update(repeating: 0, count: channels)
             for n in 0..<outer {
                 let row = p + n * channels
                 for c in 0..<channels { let d = row[c] - mean[c]; partial[c] += d * d }
@@ -182,11 +185,22 @@ public struct ChannelLayout {
         let mu = mean.values, inv = invStd.values
         var sumG = [Float](repeating: 0, count: channels)
         var sumGX = [Float](repeating: 0, count: channels)   // Σ g (x - mu)
-        for n in 0..<outer {
-            if inner == 1 {
-                let gr = gp + n * channels, xr = xp + n * channels
-                for c in 0..<channels { sumG[c] += gr[c]; sumGX[c] += gr[c] * (xr[c] - mu[c]) }
-            } else {
+        if inner == 1 {
+            // Through raw pointers, so the loop over channels runs without bounds checks,
+            // vectorised; each channel's sums still add the rows in order.
+            sumG.withUnsafeMutableBufferPointer { sg in
+                sumGX.withUnsafeMutableBufferPointer { sgx in
+                    mu.withUnsafeBufferPointer { mup in
+                        let sg = sg.baseAddress!, sgx = sgx.baseAddress!, mup = mup.baseAddress!
+                        for n in 0..<outer {
+                            let gr = gp + n * channels, xr = xp + n * channels
+                            for c in 0..<channels { sg[c] += gr[c]; sgx[c] += gr[c] * (xr[c] - mup[c]) }
+                        }
+                    }
+                }
+            }
+        } else {
+            for n in 0..<outer {
                 for c in 0..<channels {
                     let gr = gp + (n * channels + c) * inner, xr = xp + (n * channels + c) * inner
                     var s: Float = 0, sx: Float = 0
@@ -208,11 +222,13 @@ public struct ChannelLayout {
         let c = (0..<channels).map { -a[$0] * sumG[$0] / m - b[$0] * mu[$0] }
         let dx = Tensor(uninitializedShape: x.shape)
         let dp = dx.storage.pointer
+        let coefficients = Tensor(shape: [3, channels], values: a + b + c)
+        let ap = UnsafePointer(coefficients.storage.pointer), bp = ap + channels, cp = ap + 2 * channels
         parallelChunks(outer, grain: max(1, (1 << 15) / max(channels * inner, 1))) { rows in
             for n in rows {
                 if inner == 1 {
                     let gr = gp + n * channels, xr = xp + n * channels, d = dp + n * channels
-                    for k in 0..<channels { d[k] = a[k] * gr[k] + b[k] * xr[k] + c[k] }
+                    for k in 0..<channels { d[k] = ap[k] * gr[k] + bp[k] * xr[k] + cp[k] }
                 } else {
                     for k in 0..<channels {
                         let o = (n * channels + k) * inner
