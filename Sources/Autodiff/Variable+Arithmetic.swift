@@ -75,7 +75,7 @@ extension Variable {
     /// ReLU (slope 0) and leaky ReLU. The mask is piecewise constant in `reference`, so
     /// its own derivative is zero almost everywhere and only `gradient` is differentiated.
     public static func masked(_ gradient: Variable, positiveIn reference: Tensor, slope: Float) -> Variable {
-        let value = Tensor.zip(gradient.value, reference) { g, r in r > 0 ? g : slope * g }
+        let value = Tensor.masked(gradient.value, positiveIn: reference, slope: slope)
         return record(value, inputs: [gradient]) { g, _, _ in
             [masked(g, positiveIn: reference, slope: slope)]
         }

@@ -74,14 +74,47 @@ extension Tensor {
         return out
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { zip(a, b, +) }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { zip(a, b, -) }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { zip(a, b, *) }
-    public static func / (a: Tensor, b: Tensor) -> Tensor { zip(a, b, /) }
-    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
-    public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
-    public static func * (s: Float, a: Tensor) -> Tensor { a.map { s * $0 } }
+    // Arithmetic on same-shaped tensors and with scalars goes through loops written out
+    // for each operator (see `relu` below for why); broadcasting goes through `zip`.
+    public static func + (a: Tensor, b: Tensor) -> Tensor { a.shape == b.shape ? arithmetic(a, b, .add) : zip(a, b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { a.shape == b.shape ? arithmetic(a, b, .subtract) : zip(a, b, -) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { a.shape == b.shape ? arithmetic(a, b, .multiply) : zip(a, b, *) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { a.shape == b.shape ? arithmetic(a, b, .divide) : zip(a, b, /) }
+    public static prefix func - (a: Tensor) -> Tensor { a * -1 }
+    public static func + (a: Tensor, s: Float) -> Tensor { arithmetic(a, scalar: s, .add) }
+    public static func * (a: Tensor, s: Float) -> Tensor { arithmetic(a, scalar: s, .multiply) }
+    public static func * (s: Float, a: Tensor) -> Tensor { arithmetic(a, scalar: s, .multiply) }
+
+    @usableFromInline
+    enum ArithmeticOperator { case add, subtract, multiply, divide }
+
+    /// a ∘ b elementwise for same-shaped tensors.
+    @usableFromInline
+    static func arithmetic(_ a: Tensor, _ b: Tensor, _ op: ArithmeticOperator) -> Tensor {
+        let out = Tensor(uninitializedShape: a.shape)
+        let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
+        parallelChunks(a.count, grain: 1 << 15) { range in
+            switch op {
+            case .add: for i in range { po[i] = pa[i] + pb[i] }
+            case .subtract: for i in range { po[i] = pa[i] - pb[i] }
+            case .multiply: for i in range { po[i] = pa[i] * pb[i] }
+            case .divide: for i in range { po[i] = pa[i] / pb[i] }
+            }
+        }
+        return out
+    }
+
+    /// a ∘ s elementwise (add or multiply; s · a equals a · s exactly).
+    @usableFromInline
+    static func arithmetic(_ a: Tensor, scalar s: Float, _ op: ArithmeticOperator) -> Tensor {
+        precondition(op == .add || op == .multiply, "scalar arithmetic: add or multiply")
+        let out = Tensor(uninitializedShape: a.shape)
+        let pa = a.storage.pointer, po = out.storage.pointer
+        parallelChunks(a.count, grain: 1 << 15) { range in
+            if op == .add { for i in range { po[i] = pa[i] + s } } else { for i in range { po[i] = pa[i] * s } }
+        }
+        return out
+    }
 
     /// In-place `self += other` (same shape), the gradient accumulator's operation.
     public mutating func add(_ other: Tensor) {
@@ -173,8 +206,38 @@ extension Tensor {
     public func sqrt() -> Tensor { map { $0.squareRoot() } }
     public func square() -> Tensor { map { $0 * $0 } }
     public func tanh() -> Tensor { map { Foundation.tanh($0) } }
-    public func relu() -> Tensor { map { max($0, 0) } }
-    public func leakyRelu(slope: Float) -> Tensor { map { $0 > 0 ? $0 : slope * $0 } }
+    // The activations and their masks are written out rather than passed to `map` and
+    // `zip`: a closure handed through `parallelChunks` to the thread pool is called once
+    // per element, while these loops compile to vector instructions (the same values).
+    public func relu() -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        parallelChunks(count, grain: 1 << 15) { range in
+            for i in range { dst[i] = max(src[i], 0) }
+        }
+        return out
+    }
+
+    public func leakyRelu(slope: Float) -> Tensor {
+        let out = Tensor(uninitializedShape: shape)
+        let src = storage.pointer, dst = out.storage.pointer
+        parallelChunks(count, grain: 1 << 15) { range in
+            for i in range { let x = src[i]; dst[i] = x > 0 ? x : slope * x }
+        }
+        return out
+    }
+
+    /// g where `reference` > 0 and slope · g elsewhere (same shapes): the VJP of ReLU
+    /// (slope 0) and leaky ReLU.
+    public static func masked(_ g: Tensor, positiveIn reference: Tensor, slope: Float) -> Tensor {
+        checkSameShape(g.shape, reference.shape, "masked")
+        let out = Tensor(uninitializedShape: g.shape)
+        let pg = g.storage.pointer, pr = reference.storage.pointer, dst = out.storage.pointer
+        parallelChunks(g.count, grain: 1 << 15) { range in
+            for i in range { let x = pg[i]; dst[i] = pr[i] > 0 ? x : slope * x }
+        }
+        return out
+    }
 
     /// softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so that it
     /// neither overflows for large x nor loses precision for very negative x.
