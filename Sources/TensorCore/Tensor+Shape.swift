@@ -110,7 +110,7 @@ extension Tensor {
     /// `axis`, with this tensor's entries placed at start, start + step, ...
     public func stridedScatter(alongAxis axis: Int, start: Int, step: Int, length: Int) -> Tensor {
         let a = axisIndex(axis)
-        let (outer, n, inner) = split3(a)
+        let n = split3(a).1
         precondition(start >= 0 && step > 0 && (n == 0 || start + (n - 1) * step < length),
                      "scatter of \(n) entries from \(start) by \(step) does not fit length \(length)")
         var shape = self.shape
