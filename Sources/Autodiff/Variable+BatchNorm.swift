@@ -222,18 +222,20 @@ public struct ChannelLayout {
         let c = (0..<channels).map { -a[$0] * sumG[$0] / m - b[$0] * mu[$0] }
         let dx = Tensor(uninitializedShape: x.shape)
         let dp = dx.storage.pointer
-        let coefficients = Tensor(shape: [3, channels], values: a + b + c)
-        let ap = UnsafePointer(coefficients.storage.pointer), bp = ap + channels, cp = ap + 2 * channels
-        parallelChunks(outer, grain: max(1, (1 << 15) / max(channels * inner, 1))) { rows in
-            for n in rows {
-                if inner == 1 {
-                    let gr = gp + n * channels, xr = xp + n * channels, d = dp + n * channels
-                    for k in 0..<channels { d[k] = ap[k] * gr[k] + bp[k] * xr[k] + cp[k] }
-                } else {
-                    for k in 0..<channels {
-                        let o = (n * channels + k) * inner
-                        let ak = a[k], bk = b[k], ck = c[k]
-                        for i in 0..<inner { dp[o + i] = ak * gp[o + i] + bk * xp[o + i] + ck }
+        // a, b and c side by side, read through one pointer (no bounds checks in the loop).
+        (a + b + c).withUnsafeBufferPointer { coefficients in
+            let ap = coefficients.baseAddress!, bp = ap + channels, cp = ap + 2 * channels
+            parallelChunks(outer, grain: max(1, (1 << 15) / max(channels * inner, 1))) { rows in
+                for n in rows {
+                    if inner == 1 {
+                        let gr = gp + n * channels, xr = xp + n * channels, d = dp + n * channels
+                        for k in 0..<channels { d[k] = ap[k] * gr[k] + bp[k] * xr[k] + cp[k] }
+                    } else {
+                        for k in 0..<channels {
+                            let o = (n * channels + k) * inner
+                            let ak = ap[k], bk = bp[k], ck = cp[k]
+                            for i in 0..<inner { dp[o + i] = ak * gp[o + i] + bk * xp[o + i] + ck }
+                        }
                     }
                 }
             }

@@ -7,7 +7,6 @@ import TensorCore
 //   dw = conv2dTransposeWeight(x, dy)   with <y, dy> = <w, dw>
 // so the gradient of any of them is a combination of the three, and second-order
 // gradients through convolutional critics come for free.
-
 //
 // conv2d and conv2dTransposeWeight both multiply by the im2col matrix of their first
 // argument (`Tensor.convolutionColumns`); a convolution that records itself keeps that
@@ -15,8 +14,17 @@ import TensorCore
 // conv2dTransposeInput builds the one of its incoming gradient once for both products.
 
 extension Variable {
-    public static func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0,
-                              columns: Tensor? = nil) -> Variable {
+    public static func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0) -> Variable {
+        conv2d(x, w, stride: stride, padding: padding, columns: nil)
+    }
+
+    public static func conv2dTransposeWeight(_ x: Variable, _ dy: Variable, weightShape: [Int],
+                                             stride: Int, padding: Int) -> Variable {
+        conv2dTransposeWeight(x, dy, weightShape: weightShape, stride: stride, padding: padding, columns: nil)
+    }
+
+    /// `columns`, when given, is x's `Tensor.convolutionColumns` for this geometry.
+    static func conv2d(_ x: Variable, _ w: Variable, stride: Int, padding: Int, columns: Tensor?) -> Variable {
         let columns = columns ?? Tensor.convolutionColumns(x.value, weightShape: w.shape, stride: stride, padding: padding)
         let value = Tensor.conv2d(x.value, w.value, stride: stride, padding: padding, columns: columns)
         return record(value, inputs: [x, w]) { g, _, needs in
@@ -39,8 +47,9 @@ extension Variable {
         }
     }
 
-    public static func conv2dTransposeWeight(_ x: Variable, _ dy: Variable, weightShape: [Int],
-                                             stride: Int, padding: Int, columns: Tensor? = nil) -> Variable {
+    /// `columns`, when given, is x's `Tensor.convolutionColumns` for this geometry.
+    static func conv2dTransposeWeight(_ x: Variable, _ dy: Variable, weightShape: [Int],
+                                      stride: Int, padding: Int, columns: Tensor?) -> Variable {
         let columns = columns ?? Tensor.convolutionColumns(x.value, weightShape: weightShape, stride: stride, padding: padding)
         let value = Tensor.conv2dTransposeWeight(x.value, dy.value, weightShape: weightShape,
                                                  stride: stride, padding: padding, columns: columns)

@@ -122,20 +122,6 @@ extension Tensor {
         return x
     }
 
-    /// [A, B, inner] -> [B, A, inner]: the reorder between the products' channel-major
-    /// layout [O, N·P] and NCHW [N, O, P]. A copy of contiguous runs of `inner` values,
-    /// split across cores by the output's leading axis.
-    static func swappingLeadingAxes(_ t: Tensor, _ a: Int, _ b: Int, inner: Int) -> Tensor {
-        let out = Tensor(uninitializedShape: [b, a, inner])
-        let src = t.storage.pointer, dst = out.storage.pointer
-        parallelChunks(b, grain: max(1, (1 << 15) / max(a * inner, 1))) { range in
-            for j in range {
-                for i in 0..<a { (dst + (j * a + i) * inner).update(from: src + (i * b + j) * inner, count: inner) }
-            }
-        }
-        return out
-    }
-
     /// y = conv2d(x, w): x [N, C, H, W], w [O, C, kh, kw] -> [N, O, Ho, Wo]. `columns`,
     /// when given, is x's `convolutionColumns` for this geometry.
     public static func conv2d(_ x: Tensor, _ w: Tensor, stride: Int = 1, padding: Int = 0,
@@ -145,7 +131,8 @@ extension Tensor {
         checkSameShape(col.shape, [g.patchSize, g.columnCount], "conv2d columns")
         // [O, patch] · [patch, N·P] -> [O, N·P], then reorder to [N, O, P].
         let y = matmul(w.reshaped([g.outChannels, g.patchSize]), col)
-        return swappingLeadingAxes(y, g.outChannels, g.batch, inner: g.outHeight * g.outWidth).reshaped(g.outputShape)
+        return y.reshaped([g.outChannels, g.batch, g.outHeight * g.outWidth])
+            .permuted([1, 0, 2]).reshaped(g.outputShape)
     }
 
     /// The adjoint of conv2d in its input: given dy [N, O, Ho, Wo] and w, the dx with
@@ -154,8 +141,8 @@ extension Tensor {
                                             stride: Int, padding: Int) -> Tensor {
         let g = ConvolutionGeometry(input: inputShape, weight: w.shape, stride: stride, padding: padding)
         checkSameShape(dy.shape, g.outputShape, "conv2dTransposeInput")
-        let dyMatrix = swappingLeadingAxes(dy, g.batch, g.outChannels, inner: g.outHeight * g.outWidth)
-            .reshaped([g.outChannels, g.columnCount])
+        let dyMatrix = dy.reshaped([g.batch, g.outChannels, g.outHeight * g.outWidth])
+            .permuted([1, 0, 2]).reshaped([g.outChannels, g.columnCount])
         let dcol = matmul(w.reshaped([g.outChannels, g.patchSize]), dyMatrix, transposeA: true)
         return col2im(dcol, g)
     }
@@ -167,8 +154,8 @@ extension Tensor {
                                              stride: Int, padding: Int, columns: Tensor? = nil) -> Tensor {
         let g = ConvolutionGeometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
         checkSameShape(dy.shape, g.outputShape, "conv2dTransposeWeight")
-        let dyMatrix = swappingLeadingAxes(dy, g.batch, g.outChannels, inner: g.outHeight * g.outWidth)
-            .reshaped([g.outChannels, g.columnCount])
+        let dyMatrix = dy.reshaped([g.batch, g.outChannels, g.outHeight * g.outWidth])
+            .permuted([1, 0, 2]).reshaped([g.outChannels, g.columnCount])
         let col = columns ?? im2col(x, g)
         checkSameShape(col.shape, [g.patchSize, g.columnCount], "conv2dTransposeWeight columns")
         return matmul(dyMatrix, col, transposeB: true).reshaped(weightShape)

@@ -26,19 +26,33 @@ extension Tensor {
         let src = storage.pointer, dst = out.storage.pointer
         let inner = outShape.last!, innerStride = strides.last!
         let outerShape = Array(outShape.dropLast())
-        var index = [Int](repeating: 0, count: outerShape.count)
-        var offset = 0
-        for row in 0..<(count / max(inner, 1)) {
-            let d = dst + row * inner
-            for j in 0..<inner { d[j] = src[offset + j * innerStride] }
-            var axis = outerShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < outerShape[axis] { break }
-                offset -= strides[axis] * outerShape[axis]
-                index[axis] = 0
-                axis -= 1
+        // The output is written row by row (its last axis); rows are split across cores,
+        // each chunk starting from the input offset of its first row. A last axis that
+        // stays last is a contiguous run in the input too, copied in one call.
+        parallelChunks(count / max(inner, 1), grain: max(1, (1 << 15) / max(inner, 1))) { rows in
+            var index = [Int](repeating: 0, count: outerShape.count)
+            var offset = 0, remainder = rows.lowerBound
+            for axis in stride(from: outerShape.count - 1, through: 0, by: -1) {
+                index[axis] = remainder % outerShape[axis]
+                remainder /= outerShape[axis]
+                offset += index[axis] * strides[axis]
+            }
+            for row in rows {
+                let d = dst + row * inner
+                if innerStride == 1 {
+                    d.update(from: src + offset, count: inner)
+                } else {
+                    for j in 0..<inner { d[j] = src[offset + j * innerStride] }
+                }
+                var axis = outerShape.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    offset += strides[axis]
+                    if index[axis] < outerShape[axis] { break }
+                    offset -= strides[axis] * outerShape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
             }
         }
         return out

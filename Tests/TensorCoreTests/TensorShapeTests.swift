@@ -26,6 +26,17 @@ func permutedMatchesNaivePermute(order: [Int]) {
     #expect(permuted.values == values)
 }
 
+/// Enough rows that the copy is split across threads, so each chunk has to find its own
+/// starting offset (with the last axis kept, and moved).
+@Test(arguments: [[1, 0, 2], [2, 0, 1], [0, 2, 1]] as [[Int]])
+func permutedLargeTensorMatchesNaivePermute(order: [Int]) {
+    let x = sampleTensor([40, 60, 50], seed: 34)
+    let (shape, values) = naivePermute(x, order)
+    let permuted = x.permuted(order)
+    #expect(permuted.shape == shape)
+    #expect(permuted.values == values)
+}
+
 @Test func permutedOddShapesAndTranspose() {
     let x = sampleTensor([3, 5, 7], seed: 32)
     for order in [[2, 0, 1], [1, 2, 0], [0, 2, 1]] {
