@@ -59,8 +59,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // Chooses OpenBLAS's kernels by the CPU's features before `main` (C: it runs as a
+        // constructor and may execute the program again; see BLASKernels.c).
+        .target(name: "BLASKernels", dependencies: ["CBLAS"]),
+
         // The layers of the engine, bottom to top.
-        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE"],
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "BLASKernels"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Autodiff", dependencies: ["TensorCore"],
                 swiftSettings: optimisedInDebug),
@@ -84,13 +88,13 @@ let package = Package(
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
 
-        .target(name: "Course", dependencies: ["Datasets", "Figures", "Reporting",
+        .target(name: "Course", dependencies: ["TensorCore", "Datasets", "Figures", "Reporting",
                                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: optimisedInDebug),
 
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
-                          dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training", "Evaluation",
+                          dependencies: ["BLASKernels", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
                           swiftSettings: optimisedInDebug),
@@ -105,7 +109,7 @@ let package = Package(
 
         // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["BLASKernels", "TensorCore", "TestSupport"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "TensorCore", "Autodiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers"]),
         .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "Datasets"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TensorCore
+import BLASKernels
 import Autodiff
 import NeuralLayers
 
@@ -15,7 +16,7 @@ struct FlowGANBench: ParsableCommand {
         Each subcommand warms up, then times repeated steps and prints the rates it \
         measured. With --json it prints one JSON object on one line.
         """,
-        subcommands: [MLPBenchmark.self, MLEBenchmark.self, HybridBenchmark.self, KDEBenchmark.self, JacobianBenchmark.self])
+        subcommands: [BLASReport.self, MLPBenchmark.self, MLEBenchmark.self, HybridBenchmark.self, KDEBenchmark.self, JacobianBenchmark.self])
 }
 
 /// Options shared by the benchmarks.
@@ -68,8 +69,28 @@ func pairedMedianSeconds(warmup: Int, repeats: Int, _ first: () -> Void, _ secon
     return (median(a), median(b), median(zip(a, b).map { $0 / $1 }))
 }
 
-/// Prints `fields` as one JSON object or as aligned lines.
+/// `flowgan-bench blas`: which OpenBLAS kernels this process runs, and why.
+struct BLASReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas",
+        abstract: "Prints the OpenBLAS core in use, how it was chosen, and a self-check of its sgemm.")
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        let cpuCore = flowgan_blas_core_for_cpu().map { String(cString: $0) } ?? "none"
+        report([("benchmark", "blas"),
+                ("core_for_cpu", cpuCore),
+                ("self_check", flowgan_blas_self_check() == 1 ? "agrees" : "disagrees")], json: json)
+    }
+}
+
+/// Prints `fields` as one JSON object or as aligned lines; every report ends with the
+/// OpenBLAS core that ran and how it was chosen.
 func report(_ fields: [(String, Any)], json: Bool) {
+    let fields = fields + [("blas_core", BLASInfo.core), ("blas_core_origin", BLASInfo.origin.rawValue),
+                           ("blas_core_detected", BLASInfo.detectedCore ?? "")]
     if json {
         let body = fields.map { key, value -> String in
             switch value {

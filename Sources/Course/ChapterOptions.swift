@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Datasets
+import TensorCore
 @_exported import Reporting
 
 /// The options every chapter accepts.
@@ -27,8 +28,9 @@ public struct ChapterOptions: ParsableArguments {
         return (out as NSString).appendingPathComponent(file)
     }
 
-    /// Makes sure the output folder exists.
+    /// Makes sure the output folder exists, and prints which OpenBLAS kernels run.
     public func prepareOutput() throws {
+        print(BLASInfo.summary)
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {

@@ -1,11 +1,17 @@
 import Foundation
+import TensorCore
 
 /// A chapter's results file (`chNN-results.json`): the numbers the book quotes, written
 /// with sorted keys so that reruns give comparable files, atomically.
 public struct ResultsFile {
     public private(set) var entries: [String: Any] = [:]
 
-    public init() {}
+    /// A results file that starts with the OpenBLAS core the run used and how it was
+    /// chosen, since the last digits of every number depend on the kernels.
+    public init() {
+        entries["blas_core"] = BLASInfo.core
+        entries["blas_core_origin"] = BLASInfo.origin.rawValue
+    }
 
     public subscript(key: String) -> Any? {
         get { entries[key] }

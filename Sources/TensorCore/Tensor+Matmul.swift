@@ -1,4 +1,5 @@
 import CBLAS
+import BLASKernels
 import Foundation
 
 // Matrix products through OpenBLAS's cblas_sgemm. Transposes are passed to BLAS as
@@ -75,9 +76,43 @@ extension Tensor {
     }
 }
 
-/// OpenBLAS's thread count, for benchmarks to report.
+/// What OpenBLAS runs with, for the chapters and benchmarks to report.
 public enum BLASInfo {
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The core whose kernels OpenBLAS runs ("SkylakeX", "Haswell", "Prescott", ...).
+    public static var core: String { String(cString: flowgan_blas_core()) }
+
+    /// How that core was chosen (see Sources/BLASKernels/BLASKernels.c).
+    public enum Origin: String, Sendable {
+        case openBLAS = "OpenBLAS's own choice"
+        case environment = "set by OPENBLAS_CORETYPE"
+        case engine = "chosen by the engine from the CPU's features"
+        case engineRejected = "OpenBLAS's own choice (the engine's failed its self-check)"
+    }
+
+    public static var origin: Origin {
+        switch flowgan_blas_core_origin() {
+        case 1: return .environment
+        case 2: return .engine
+        case 3: return .engineRejected
+        default: return .openBLAS
+        }
+    }
+
+    /// The core OpenBLAS had picked when the engine chose another, else nil.
+    public static var detectedCore: String? {
+        let name = String(cString: flowgan_blas_detected_core())
+        return name.isEmpty ? nil : name
+    }
+
+    /// One line for a program to print when it starts, e.g. "BLAS: OpenBLAS core SkylakeX
+    /// (chosen by the engine from the CPU's features; OpenBLAS had picked Prescott), 2 threads".
+    public static var summary: String {
+        var text = "BLAS: OpenBLAS core \(core) (\(origin.rawValue)"
+        if origin == .engine, let detectedCore { text += "; OpenBLAS had picked \(detectedCore)" }
+        return text + "), \(threadCount) thread\(threadCount == 1 ? "" : "s")"
+    }
 }
 
 /// How OpenBLAS's worker threads wait between calls.

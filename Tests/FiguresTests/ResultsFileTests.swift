@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import Figures
+import TensorCore
 
 /// A chapter's results file: sorted keys, numbers that read back unchanged, NaN and
 /// infinities as strings, and an atomic write.
@@ -43,7 +44,9 @@ struct ResultsFileTests {
         try Self.sample().write(to: path)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object.count == 13)
+        #expect(object.count == 15)       // the 13 entries above, and the BLAS core and its origin
+        #expect(object["blas_core"] as? String == BLASInfo.core)
+        #expect(object["blas_core_origin"] as? String == BLASInfo.origin.rawValue)
         #expect(Self.close(object["test_bits_per_dim"], 1.2345678901234567))
         #expect(object["epochs"] as? Int == 30)
         #expect(object["learning_rate"] as? Double == Double(Float(1e-4)))
