@@ -94,7 +94,7 @@ let package = Package(
 
         // Benchmarks (run with -c release).
         .executableTarget(name: "FlowGANBench",
-                          dependencies: ["BLASKernels", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training", "Evaluation",
+                          dependencies: ["CBLAS", "BLASKernels", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/flowgan-bench",
                           swiftSettings: optimisedInDebug),

@@ -120,8 +120,11 @@ def make_jax_adam(learning_rate, beta1, beta2, epsilon):
     tree_map = jax.tree_util.tree_map
 
     def init(params):
-        zeros = tree_map(jnp.zeros_like, params)
-        return {"m": zeros, "v": zeros, "t": jnp.zeros((), jnp.int32)}
+        # Two separate trees of zeros: the steps donate the state, and XLA refuses to
+        # donate one buffer twice (m and v sharing arrays failed with "Attempt to donate
+        # the same buffer twice").
+        return {"m": tree_map(jnp.zeros_like, params), "v": tree_map(jnp.zeros_like, params),
+                "t": jnp.zeros((), jnp.int32)}
 
     def update(params, grads, state):
         t = state["t"] + 1

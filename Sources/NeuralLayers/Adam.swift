@@ -111,7 +111,7 @@ func adamKernel(_ p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>
         let pj = UnsafeRawPointer(p + j).loadUnaligned(as: Lanes.self)
         UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: Lanes.self)
         UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: Lanes.self)
-        UnsafeMutableRawPointer(p + j).storeBytes(of: pj - step * mj / (vj.squareRoot() * inverseRoot + eps), as: Lanes.self)
+        UnsafeMutableRawPointer(p + j).storeBytes(of: pj - step * mj / (vj.laneSquareRoot * inverseRoot + eps), as: Lanes.self)
         j += width
     }
     while j < count {
