@@ -121,11 +121,16 @@ public enum BLASInfo {
 /// of a second) before they sleep, in case another call follows at once. A training step
 /// alternates GEMMs with elementwise passes (ReLU, batch norm, Adam) that this engine
 /// splits across the cores itself, so a spinning worker takes a core away from those
-/// passes: measured here, the MLP benchmark's step went from 0.65-0.70 of sgemm to 0.81
-/// with workers that sleep at once, and the NICE MLE step from 554 to 691 images/s, while
-/// the GEMMs themselves did not slow down. OpenBLAS reads the wait, as the exponent
-/// `OPENBLAS_THREAD_TIMEOUT` (4 to 30), from the environment when the library loads,
-/// before `main` runs; so, unless the user has set it, this sets it to the minimum, has
+/// passes: measured on a Zen 4 EPYC, the MLP benchmark's step went from 0.65-0.70 of
+/// sgemm to 0.81 with workers that sleep at once (2^4 cycles), and the NICE MLE step from
+/// 554 to 691 images/s. Sleeping at once has its own cost, a futex wake-up and a context
+/// switch at every call: on a Zen 5 EPYC with AVX-512 kernels, where a step's GEMMs take
+/// half as long, a spin of 2^18 cycles (about 0.1 ms, long enough to bridge the gap
+/// between the products of one layer, short enough to sleep through an elementwise
+/// pass) measured 2-6% faster than 2^4 in alternating runs (MLE step 55.5-57.0 against
+/// 57.9-58.6 ms, hybrid iteration 312-324 against 334-336 ms). OpenBLAS reads the wait,
+/// as the exponent `OPENBLAS_THREAD_TIMEOUT` (4 to 30), from the environment when the
+/// library loads, before `main` runs; so, unless the user has set it, this sets it to 18, has
 /// OpenBLAS read its environment again and restarts its thread pool, once, before the
 /// first BLAS call. The three functions it needs are exported by libopenblas but not
 /// declared in cblas.h, so they are looked up at run time: with another BLAS, or an
@@ -147,10 +152,12 @@ public enum BLASThreads {
         guard let readEnvironment = dlsym(handle, "openblas_read_env"),
               let shutdown = dlsym(handle, "blas_thread_shutdown_"),
               let start = dlsym(handle, "blas_thread_init") else { return nil }
-        setenv(variable, "4", 1)
+        setenv(variable, String(spinExponent), 1)
         unsafeBitCast(readEnvironment, to: Procedure.self)()
         _ = unsafeBitCast(shutdown, to: Call.self)()
         _ = unsafeBitCast(start, to: Call.self)()
-        return 4
+        return spinExponent
     }()
+
+    private static let spinExponent = 18
 }
