@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${1:-1500}; shift || true
 seeds=("${@:-0 1}"); seeds=(${seeds[*]})
-data="${FLOWGAN_DATA:?set FLOWGAN_DATA to the folder holding mnist/}"
+data="${FLOWGAN_DATA:-$PWD/Data}"
 every=$(( iterations / 5 < 500 ? iterations / 5 : 500 )); [ "$every" -ge 1 ] || every=1
 swift build -c release --product chapter03-realnvp >/dev/null
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

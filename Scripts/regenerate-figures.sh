@@ -8,7 +8,7 @@
 #
 # With no chapter numbers it runs all six. --fresh first removes Checkpoints/ (chapter
 # 06's cached classifier and chapter 05's models), as on a new clone. Data are found as
-# the chapters find them: set FLOWGAN_DATA or put mnist/ under ./Data (see README.md).
+# the chapters find them: the MNIST shipped in ./Data unless FLOWGAN_DATA names a folder.
 # Builds in release: the same code as `swift run`, whose numeric modules are optimised
 # in every configuration, without waiting for a debug build of the chapters.
 set -euo pipefail

@@ -25,12 +25,22 @@ extension Chapter05 {
         var figure = GnuplotFigure(name: "ch05-test-nll", title: "Exact test NLL during training (\(dataName), \(generatorName) generator)",
                                    xLabel: "generator iteration", yLabel: "NLL, \(unit) (\(tracked) test images)")
         figure.settings = ["set key top right"]
-        figure.series = curves.map { objective, history in
+        func series(_ objective: Objective, _ history: [TrainingRecord]) -> PlotSeries {
             PlotSeries(title: objective.rawValue.uppercased(), x: history.map { Double($0.iteration) },
                        y: history.map { cifar == nil ? $0.validationNLL : bitsPerDimension(nllNats: $0.validationNLL, dimension: 3072) },
-                       style: "linespoints lw 2 pt 7 ps 0.6")
+                       style: "linespoints lw 2 pt \(objective == .mle ? 7 : objective == .adv ? 5 : 9) ps 0.8 lc \(objective == .mle ? 1 : objective == .adv ? 7 : 2)")
         }
+        figure.series = curves.map(series)
         if let message = try figure.write(to: options.out) { note(message) }
+        // ADV's NLL climbs to tens of thousands of nats and flattens MLE and the hybrid into
+        // one line on the figure above; a second figure shows those two on their own scale.
+        let likelihoodCurves = curves.filter { $0.0 != .adv }
+        guard likelihoodCurves.count == 2 else { return }
+        var zoom = GnuplotFigure(name: "ch05-test-nll-mle-hybrid", title: "Exact test NLL during training: MLE and hybrid (\(dataName))",
+                                 xLabel: "generator iteration", yLabel: "NLL, \(unit) (\(tracked) test images)")
+        zoom.settings = ["set key top right"]
+        zoom.series = likelihoodCurves.map(series)
+        if let message = try zoom.write(to: options.out) { note(message) }
     }
 
     /// The three objectives on 8 Gaussians: each model's density and samples.

@@ -15,7 +15,7 @@ public struct ChapterOptions: ParsableArguments {
     @Flag(help: "A smoke run of under a minute that still writes every figure.")
     public var quick = false
 
-    @Option(help: "Folder holding mnist/, fashion-mnist/ or cifar-10-batches-bin/ (else $FLOWGAN_DATA, ./Data, /usr/share/datasets).")
+    @Option(help: "Folder holding mnist/, fashion-mnist/ or cifar-10-batches-bin/, the only one searched (else $FLOWGAN_DATA; else ./Data, then /usr/share/datasets).")
     public var dataDir: String?
 
     public init() {}

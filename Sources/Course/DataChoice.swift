@@ -11,7 +11,9 @@ public func loadImageData(explicit: DatasetName?, search: DataSearch) throws -> 
     if search.folder(for: .mnist) != nil {
         return try DatasetSplits.load(.mnist, search: search)
     }
-    if search.folder(for: .fashionMNIST) != nil {
+    // A folder the user named must hold the data set asked for (MNIST unless --dataset
+    // says otherwise): no quiet switch to another data set.
+    if search.named == nil, search.folder(for: .fashionMNIST) != nil {
         note("MNIST not found (looked in \(search.directories.map { $0 + "/mnist" }.joined(separator: ", "))); using Fashion-MNIST instead.")
         return try DatasetSplits.load(.fashionMNIST, search: search)
     }

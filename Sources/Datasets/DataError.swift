@@ -6,6 +6,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case malformed(path: String, reason: String)
     case truncated(path: String, expectedBytes: Int, actualBytes: Int)
     case notFound(dataset: String, searched: [String], hint: String)
+    case namedFolderMissing(path: String, source: String)
 
     public var description: String {
         switch self {
@@ -19,6 +20,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             return "\(path): truncated: expected \(expected) bytes of data, found \(actual)"
         case .notFound(let dataset, let searched, let hint):
             return "\(dataset) not found; looked in \(searched.joined(separator: ", ")). \(hint)"
+        case .namedFolderMissing(let path, let source):
+            return "\(source) names \(path), which is not a folder"
         }
     }
 }

@@ -38,7 +38,7 @@ public enum DatasetName: String, CaseIterable, Sendable {
     public var hint: String {
         switch self {
         case .mnist:
-            return "Download the four MNIST files (train-images-idx3-ubyte.gz and the others) into DIR/mnist/ and pass --data-dir DIR or set FLOWGAN_DATA=DIR."
+            return "The repository ships it in Data/mnist: run from the repository's root folder, or pass --data-dir PATH-TO-REPOSITORY/Data."
         case .fashionMNIST:
             return "Install it with 'apt-get install dataset-fashion-mnist' (it goes to /usr/share/datasets/fashion-mnist)."
         case .cifar10:
@@ -47,22 +47,38 @@ public enum DatasetName: String, CaseIterable, Sendable {
     }
 }
 
-/// Where data sets are looked for, in order: an explicit directory (`--data-dir`), then
-/// `$FLOWGAN_DATA`, then `./Data`, then Debian's `/usr/share/datasets`.
+/// Where data sets are looked for. A folder the user names is the only place searched:
+/// `--data-dir DIR`, else `$FLOWGAN_DATA`; a named folder that does not exist, or that
+/// lacks the data set asked for, is an error, never a quiet switch to another folder or
+/// data set. With no folder named, `./Data` (the repository's, which ships MNIST) and
+/// then Debian's `/usr/share/datasets` are searched.
 public struct DataSearch {
     public let directories: [String]
+    /// The folder the user named and how ("--data-dir" or "FLOWGAN_DATA"), if any.
+    public let named: (path: String, source: String)?
 
     public init(explicitDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        var dirs: [String] = []
-        if let explicitDirectory { dirs.append(explicitDirectory) }
-        if let env = environment["FLOWGAN_DATA"], !env.isEmpty { dirs.append(env) }
-        dirs.append("Data")
-        dirs.append("/usr/share/datasets")
-        directories = dirs
+        if let explicitDirectory {
+            named = (explicitDirectory, "--data-dir")
+        } else if let variable = environment["FLOWGAN_DATA"], !variable.isEmpty {
+            named = (variable, "FLOWGAN_DATA")
+        } else {
+            named = nil
+        }
+        directories = named.map { [$0.path] } ?? ["Data", "/usr/share/datasets"]
     }
 
-    /// The path of `file` of `dataset`, plain or gzip-compressed, in the first directory
-    /// that has all of the data set's files; nil when none has them.
+    /// Throws when the user named a folder that does not exist (or is not a folder).
+    public func checkNamedFolder() throws {
+        guard let named else { return }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: named.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw DataError.namedFolderMissing(path: named.path, source: named.source)
+        }
+    }
+
+    /// The folder holding every file of `dataset` (plain or gzip-compressed), the first
+    /// such among `directories`; nil when none has them.
     public func folder(for dataset: DatasetName) -> String? {
         for dir in directories {
             let folder = (dir as NSString).appendingPathComponent(dataset.folder)
@@ -79,12 +95,14 @@ public struct DataSearch {
         return nil
     }
 
-    /// The folder of `dataset`, or an error that lists where it looked and how to get it.
+    /// The folder of `dataset`, or an error that says where it looked and how to get it.
     public func require(_ dataset: DatasetName) throws -> String {
+        try checkNamedFolder()
         guard let folder = folder(for: dataset) else {
             throw DataError.notFound(dataset: dataset.displayName,
                                      searched: directories.map { ($0 as NSString).appendingPathComponent(dataset.folder) },
-                                     hint: dataset.hint)
+                                     hint: named.map { "\($0.source) names \($0.path); put the files there or name another folder." }
+                                        ?? dataset.hint)
         }
         return folder
     }

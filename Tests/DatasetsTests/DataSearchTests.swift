@@ -3,23 +3,39 @@ import Testing
 import TestSupport
 import Datasets
 
-/// Where data sets are looked for: --data-dir, then $FLOWGAN_DATA, then ./Data, then
-/// /usr/share/datasets; the first folder holding all of a data set's files wins.
+/// Where data sets are looked for: a folder the user names (--data-dir, else
+/// $FLOWGAN_DATA) and nothing else; with none named, ./Data then /usr/share/datasets.
 @Suite("Finding data sets")
 struct DataSearchTests {
     static let mnistFiles = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
-    @Test("the search order is --data-dir, FLOWGAN_DATA, Data, /usr/share/datasets")
+    @Test("a named folder is the only one searched; else Data, then /usr/share/datasets")
     func order() {
-        let all = DataSearch(explicitDirectory: "/from/option", environment: ["FLOWGAN_DATA": "/from/env"])
-        #expect(all.directories == ["/from/option", "/from/env", "Data", "/usr/share/datasets"])
-        let noOption = DataSearch(explicitDirectory: nil, environment: ["FLOWGAN_DATA": "/from/env"])
-        #expect(noOption.directories == ["/from/env", "Data", "/usr/share/datasets"])
+        let both = DataSearch(explicitDirectory: "/from/option", environment: ["FLOWGAN_DATA": "/from/env"])
+        #expect(both.directories == ["/from/option"] && both.named?.source == "--data-dir")
+        let variable = DataSearch(explicitDirectory: nil, environment: ["FLOWGAN_DATA": "/from/env"])
+        #expect(variable.directories == ["/from/env"] && variable.named?.source == "FLOWGAN_DATA")
         let neither = DataSearch(explicitDirectory: nil, environment: ["HOME": "/root"])
-        #expect(neither.directories == ["Data", "/usr/share/datasets"])
+        #expect(neither.directories == ["Data", "/usr/share/datasets"] && neither.named == nil)
         let emptyVariable = DataSearch(explicitDirectory: nil, environment: ["FLOWGAN_DATA": ""])
         #expect(emptyVariable.directories == ["Data", "/usr/share/datasets"])
+    }
+
+    @Test("a named folder that does not exist, or is a file, is an error naming it")
+    func namedFolderMissing() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let missing = scratch.file("no-such-folder")
+        for (search, source) in [(DataSearch(explicitDirectory: missing, environment: [:]), "--data-dir"),
+                                 (DataSearch(explicitDirectory: nil, environment: ["FLOWGAN_DATA": missing]), "FLOWGAN_DATA")] {
+            let error = dataError { _ = try search.require(.mnist) }
+            #expect(error == .namedFolderMissing(path: missing, source: source))
+            #expect(error?.description.contains(missing) == true && error?.description.contains(source) == true)
+        }
+        let file = try scratch.write([0], to: "a-file")
+        #expect(dataError { _ = try DataSearch(explicitDirectory: file, environment: [:]).require(.mnist) }
+                == .namedFolderMissing(path: file, source: "--data-dir"))
     }
 
     /// Whether `folder` holds every file of `dataset`, plain or gzipped (checked here
@@ -31,71 +47,89 @@ struct DataSearchTests {
         }
     }
 
-    @Test("require() lists every searched folder and how to get the data")
+    @Test("require() names the folder searched and what to do; a named folder has no fallback")
     func notFound() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
-        let search = DataSearch(explicitDirectory: scratch.file("a"), environment: ["FLOWGAN_DATA": scratch.file("b")])
-        var checked = 0
+        // The named folder lacks every data set (one file short of each), while Data/
+        // holds MNIST: the search must not fall back to it.
+        let search = DataSearch(explicitDirectory: scratch.file("a"), environment: ["FLOWGAN_DATA": repositoryDataFolder])
         for dataset in DatasetName.allCases {
             // A folder with one file missing does not count.
             for file in dataset.requiredFiles.dropLast() { try scratch.write([0], to: "a/\(dataset.folder)/\(file)") }
-            if Self.installed(dataset, in: "Data") || Self.installed(dataset, in: "/usr/share/datasets") {
-                continue  // this machine has it in a standard place
-            }
-            checked += 1
             let error = dataError { _ = try search.require(dataset) }
             guard case .notFound(let name, let searched, let hint)? = error else {
                 Issue.record("expected notFound, got \(String(describing: error))")
                 continue
             }
             #expect(name == dataset.displayName)
-            #expect(searched == [scratch.file("a/\(dataset.folder)"), scratch.file("b/\(dataset.folder)"),
-                                 "Data/\(dataset.folder)", "/usr/share/datasets/\(dataset.folder)"])
-            #expect(!hint.isEmpty)
+            #expect(searched == [scratch.file("a/\(dataset.folder)")])
+            #expect(hint.contains("--data-dir"))
             let message = error!.description
             #expect(message.contains(scratch.file("a/\(dataset.folder)")) && message.contains(hint))
             #expect(search.folder(for: dataset) == nil)
         }
-        #expect(checked > 0, "every data set is installed here; nothing was checked")
     }
 
     @Test("a data set installed by Debian is found in /usr/share/datasets",
           .enabled(if: installed(.fashionMNIST, in: "/usr/share/datasets"), "dataset-fashion-mnist is not installed"))
     func debianFolder() throws {
-        let search = DataSearch(explicitDirectory: "/nonexistent-\(UUID().uuidString)", environment: [:])
+        try #require(!Self.installed(.fashionMNIST, in: "Data"), "Data/ holds Fashion-MNIST: the Debian folder is not reached")
+        let search = DataSearch(explicitDirectory: nil, environment: [:])
         #expect(try search.require(.fashionMNIST) == "/usr/share/datasets/fashion-mnist")
     }
 
-    @Test("finds plain and .gz files; the first complete folder wins")
+    @Test("finds plain and .gz files; an incomplete named folder is an error, not a fallback")
     func finds() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
-        // "option" has only three of the four files; "env" has all, two of them gzipped;
-        // "later" has all but comes after.
+        // "option" has only three of the four files; "env" has all, two of them gzipped.
         for file in Self.mnistFiles.prefix(3) { try scratch.write([1], to: "option/mnist/\(file)") }
         for (k, file) in Self.mnistFiles.enumerated() {
             try scratch.write([2], to: "env/mnist/\(file)" + (k % 2 == 0 ? ".gz" : ""))
-            try scratch.write([3], to: "later/mnist/\(file)")
         }
         let search = DataSearch(explicitDirectory: scratch.file("option"), environment: ["FLOWGAN_DATA": scratch.file("env")])
-        #expect(try search.require(.mnist) == scratch.file("env/mnist"))
-        #expect(search.folder(for: .mnist) == scratch.file("env/mnist"))
+        #expect(dataError { _ = try search.require(.mnist) } != nil)
+        #expect(search.folder(for: .mnist) == nil)
+        let variable = DataSearch(explicitDirectory: nil, environment: ["FLOWGAN_DATA": scratch.file("env")])
+        #expect(try variable.require(.mnist) == scratch.file("env/mnist"))
         #expect(DataSearch.existing(scratch.file("env/mnist"), "train-images-idx3-ubyte")
                 == scratch.file("env/mnist/train-images-idx3-ubyte.gz"))
         #expect(DataSearch.existing(scratch.file("env/mnist"), "train-labels-idx1-ubyte")
                 == scratch.file("env/mnist/train-labels-idx1-ubyte"))
         #expect(DataSearch.existing(scratch.file("env/mnist"), "no-such-file") == nil)
-        // The option wins once it is complete.
+        // The option is used once it is complete.
         try scratch.write([1], to: "option/mnist/\(Self.mnistFiles[3]).gz")
         #expect(try search.require(.mnist) == scratch.file("option/mnist"))
-        // Without option and variable, a complete folder elsewhere is not searched.
-        let other = DataSearch(explicitDirectory: scratch.file("later"), environment: [:])
-        #expect(try other.require(.mnist) == scratch.file("later/mnist"))
         // A plain file is preferred over its .gz when both exist.
-        try scratch.write([4], to: "later/mnist/\(Self.mnistFiles[0]).gz")
-        #expect(DataSearch.existing(scratch.file("later/mnist"), Self.mnistFiles[0])
-                == scratch.file("later/mnist/\(Self.mnistFiles[0])"))
+        try scratch.write([4], to: "option/mnist/\(Self.mnistFiles[0]).gz")
+        #expect(DataSearch.existing(scratch.file("option/mnist"), Self.mnistFiles[0])
+                == scratch.file("option/mnist/\(Self.mnistFiles[0])"))
+    }
+
+    @Test("the repository ships MNIST: Data/README.md's SHA-256 sums match the files (checked with sha256sum)")
+    func shippedData() throws {
+        let readme = try String(contentsOfFile: repositoryDataFolder + "/README.md", encoding: .utf8)
+        var listed: [String: String] = [:]
+        for line in readme.split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            if words.count >= 2, words[0].count == 64, words[0].allSatisfy(\.isHexDigit) { listed[words.last!] = words[0] }
+        }
+        #expect(Set(listed.keys) == Set(Self.mnistFiles.map { "mnist/\($0).gz" }))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryDataFolder)
+        process.arguments = listed.keys.sorted()
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "sha256sum failed: \(output)")
+        for line in output.split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            #expect(listed[words.last!] == words[0], "\(words.last!): \(words[0])")
+        }
     }
 
     @Test("the folders and required files of each data set")

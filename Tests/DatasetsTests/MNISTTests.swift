@@ -4,8 +4,8 @@ import TestSupport
 import TensorCore
 import Datasets
 
-/// The real MNIST files, when FLOWGAN_DATA points at a folder holding mnist/. The label
-/// counts are the published ones of the training (60,000) and test (10,000) files.
+/// The real MNIST files the repository ships in Data/mnist. The label counts are the
+/// published ones of the training (60,000) and test (10,000) files.
 @Suite("MNIST on disk")
 struct MNISTTests {
     static let testCounts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -18,16 +18,10 @@ struct MNISTTests {
     }
 
     @Test("the recipe's splits: 50,000 / 10,000 / 10,000 images of [1, 28, 28] in [0, 1] with MNIST's label counts",
-          .enabled(if: ProcessInfo.processInfo.environment["FLOWGAN_DATA"] != nil,
-                   "set FLOWGAN_DATA to the folder holding mnist/ to run this test"),
           .timeLimit(.minutes(1)))
     func splits() throws {
-        let root = try #require(ProcessInfo.processInfo.environment["FLOWGAN_DATA"])
-        var isFolder: ObjCBool = false
-        try #require(FileManager.default.fileExists(atPath: "\(root)/mnist", isDirectory: &isFolder) && isFolder.boolValue,
-                     "FLOWGAN_DATA=\(root) has no mnist/ folder")
         let start = Date()
-        let splits = try DatasetSplits.load(.mnist, search: DataSearch(explicitDirectory: nil))
+        let splits = try DatasetSplits.load(.mnist, search: DataSearch(explicitDirectory: repositoryDataFolder))
         let seconds = Date().timeIntervalSince(start)
         #expect(seconds < 10, "loading MNIST took \(seconds) s")
 

@@ -58,6 +58,7 @@ extension DataError {
         case .malformed: return "malformed"
         case .truncated: return "truncated"
         case .notFound: return "notFound"
+        case .namedFolderMissing: return "namedFolderMissing"
         }
     }
 }

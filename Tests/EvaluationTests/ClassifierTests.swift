@@ -152,12 +152,10 @@ struct ClassifierTests {
     }
 
     @Test("trainOrLoad trains, saves, loads, and retrains over a cache of another data set or a corrupt one",
-          .enabled(if: ProcessInfo.processInfo.environment["FLOWGAN_DATA"] != nil,
-                   "set FLOWGAN_DATA to the folder holding mnist/ to run this test"),
           .timeLimit(.minutes(1)))
     func cache() throws {
         // A short run (1,000 images, one epoch of 10 steps): this checks the cache, not the accuracy.
-        var data = try DatasetSplits.load(.mnist, search: DataSearch(explicitDirectory: nil))
+        var data = try DatasetSplits.load(.mnist, search: DataSearch(explicitDirectory: repositoryDataFolder))
         data.train = data.train.slice(0..<1000)
         data.validation = data.validation.slice(0..<500)
         data.test = data.test.slice(0..<500)

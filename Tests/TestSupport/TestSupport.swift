@@ -94,3 +94,9 @@ public struct ScratchFolder {
 
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// The repository's `Data` folder (MNIST ships in `Data/mnist`), found from this source
+/// file's path so that tests do not depend on the working folder or on FLOWGAN_DATA.
+public let repositoryDataFolder: String = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Data").path
