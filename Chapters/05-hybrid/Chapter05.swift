@@ -9,6 +9,23 @@ import Training
 import Figures
 import Course
 
+/// The MNIST settings of this chapter, in one place. `recipe` is the paper's (RECIPE in
+/// book.md's chapter 05): NICE with coupling networks 1000 wide and 5 hidden layers,
+/// against a critic whose dense layer has 1024 units. `classroom`, the default, keeps
+/// everything else (4 couplings, batch 100, Adam 1e-4 / 0.5 / 0.9, λ = 0.1, 5 critic steps)
+/// and shrinks the networks so that a default run trains past the early transient within
+/// a class period on two cores; book.md's chapter 05 tabulates the configurations tried.
+struct MNISTSettings {
+    var hidden: Int          // width of each coupling network
+    var depth: Int           // hidden layers of each coupling network
+    var criticWidth: Int     // units of the critic's dense layer
+    var iterations: Int      // generator iterations per objective
+
+    static let recipe = MNISTSettings(hidden: 1000, depth: 5, criticWidth: 1024, iterations: 1500)
+    static let classroom = MNISTSettings(hidden: 500, depth: 4, criticWidth: 256, iterations: 1500)
+    static let quick = MNISTSettings(hidden: 1000, depth: 5, criticWidth: 1024, iterations: 3)
+}
+
 /// Chapter 05: one flow, three objectives (MLE, ADV, hybrid).
 @main
 struct Chapter05: ParsableCommand {
@@ -21,8 +38,10 @@ struct Chapter05: ParsableCommand {
         hybrid loss g_loss / lambda + NLL. Writes samples of each (the paper's Figure 1), the \
         exact test NLL over training for all three (Figure 2), a 2-D demonstration on 8 \
         Gaussians, and ch05-results.json; the three models go to --checkpoint-dir for \
-        chapter 06. MNIST is used when found, otherwise Fashion-MNIST. Default length: 400 \
-        iterations per objective (3 with --quick).
+        chapter 06. By default the networks are narrower than the paper's (coupling \
+        networks 500 wide with 4 hidden layers, critic 256 units) so that 1500 iterations per \
+        objective fit a class period; --recipe trains the paper's sizes. 3 iterations of the \
+        paper's sizes with --quick.
 
         With --dataset cifar10 (the binary CIFAR-10 you supply) the generator is the recipe's \
         Real NVP (2 scales, 10 affine couplings, s/t networks of 64 features and 8 residual \
@@ -61,6 +80,27 @@ struct Chapter05: ParsableCommand {
     @Option(help: "Folder for the trained models.")
     var checkpointDir: String = "Checkpoints"
 
+    @Flag(help: "MNIST: the paper's network sizes (coupling networks 1000 wide, 5 hidden layers; critic 1024 units) instead of the classroom default.")
+    var recipe = false
+
+    @Option(help: "MNIST: width of the coupling networks (overrides the default or --recipe).")
+    var hidden: Int?
+
+    @Option(help: "MNIST: hidden layers of each coupling network.")
+    var depth: Int?
+
+    @Option(help: "MNIST: units of the critic's dense layer.")
+    var criticWidth: Int?
+
+    /// The MNIST settings this run uses.
+    var settings: MNISTSettings {
+        var chosen = options.quick ? MNISTSettings.quick : (recipe ? .recipe : .classroom)
+        if let hidden { chosen.hidden = hidden }
+        if let depth { chosen.depth = depth }
+        if let criticWidth { chosen.criticWidth = criticWidth }
+        return chosen
+    }
+
     enum ObjectiveChoice: String, ExpressibleByArgument, CaseIterable { case mle, adv, hybrid, all }
 
     func validate() throws {
@@ -68,6 +108,12 @@ struct Chapter05: ParsableCommand {
         guard nCritic >= 1 && nCritic <= 100 else { throw ValidationError("--n-critic must be in 1...100, got \(nCritic)") }
         if let features { guard features >= 1 && features <= 512 else { throw ValidationError("--features must be in 1...512, got \(features)") } }
         if let blocks { guard blocks >= 1 && blocks <= 64 else { throw ValidationError("--blocks must be in 1...64, got \(blocks)") } }
+        if let hidden { guard (1...4096).contains(hidden) else { throw ValidationError("--hidden must be in 1...4096, got \(hidden)") } }
+        if let depth { guard (0...32).contains(depth) else { throw ValidationError("--depth must be in 0...32, got \(depth)") } }
+        if let criticWidth { guard (1...8192).contains(criticWidth) else { throw ValidationError("--critic-width must be in 1...8192, got \(criticWidth)") } }
+        if (recipe || hidden != nil || depth != nil || criticWidth != nil) && dataset == .cifar10 {
+            throw ValidationError("--recipe, --hidden, --depth and --critic-width size the MNIST models; CIFAR-10 takes --features and --blocks")
+        }
         if (features != nil || blocks != nil) && dataset != .cifar10 {
             throw ValidationError("--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10")
         }
@@ -87,11 +133,17 @@ struct Chapter05: ParsableCommand {
                                                        criticWidth: options.quick ? 8 : 64) : nil
         if let cifar { try cifar.check(data) }
         let perEpoch = data.train.count / (cifar?.batchSize ?? 100)
-        let total = length.iterations(perEpoch: perEpoch, default: options.quick ? 3 : (cifar == nil ? 400 : CIFARSetup.defaultIterations))
+        let total = length.iterations(perEpoch: perEpoch, default: cifar == nil ? settings.iterations
+                                                                            : (options.quick ? 3 : CIFARSetup.defaultIterations))
         let weight = lambda ?? (cifar == nil ? 0.1 : 1)
         let trackedCount = cifar == nil ? (options.quick ? 500 : 2000) : CIFARSetup.trackedImages
         let tracked = data.test.slice(0..<min(trackedCount, data.test.count)).images
         print("Chapter 05 on \(data.name.displayName): \(objectives.map(\.rawValue).joined(separator: ", ")), \(total) iterations each, lambda \(weight), \(nCritic) critic steps")
+        if cifar == nil {
+            let s = settings
+            print("Networks: coupling networks \(s.hidden) wide with \(s.depth) hidden layers, critic dense layer \(s.criticWidth) units"
+                  + (recipe || options.quick ? " (the paper's recipe)" : " (the classroom default; --recipe for the paper's sizes)"))
+        }
         if let cifar { cifar.announce(iterations: total, objectives: objectives, criticSteps: nCritic) }
 
         var results = ResultsFile()
@@ -101,7 +153,10 @@ struct Chapter05: ParsableCommand {
             results["settings"] = cifar.settings(objectives, lambda: weight, criticSteps: nCritic, seed: options.seed, quick: options.quick)
         } else {
             results["settings"] = ["lambda": Double(weight), "n_critic": nCritic, "batch_size": 100, "learning_rate": 1e-4,
-                                   "beta1": 0.5, "beta2": 0.9, "seed": Int(options.seed), "quick": options.quick] as [String: Any]
+                                   "beta1": 0.5, "beta2": 0.9, "seed": Int(options.seed), "quick": options.quick,
+                                   "configuration": options.quick ? "quick" : (recipe ? "recipe" : "classroom"),
+                                   "coupling_hidden": settings.hidden, "coupling_depth": settings.depth,
+                                   "critic_width": settings.criticWidth] as [String: Any]
         }
         var curves: [(Objective, [TrainingRecord])] = []
         var samples: [(Objective, Tensor)] = []
@@ -139,8 +194,8 @@ struct Chapter05: ParsableCommand {
         let description = "\(cifar == nil ? "nice" : "realnvp")-\(data.name.rawValue)-\(objective.rawValue)"
         var metadata = ["model": description, "objective": objective.rawValue, "iterations": String(iterations),
                         "dataset": data.name.rawValue, "lambda": String(lambda)]
-        // MNIST checkpoints stay as they were (no architecture key means NICE); Real NVP records its size.
-        if let cifar { metadata.merge(cifar.architecture.metadata) { $1 } }
+        // Each checkpoint records its architecture, so that chapter 06 rebuilds the same model.
+        metadata.merge(cifar?.architecture.metadata ?? FlowArchitecture.nice(hidden: settings.hidden, depth: settings.depth).metadata) { $1 }
         try saveModel(flow, metadata: metadata,
                       to: (checkpointDir as NSString).appendingPathComponent("ch05-\(objective.rawValue).safetensors"))
         flow.isTraining = false
@@ -161,10 +216,10 @@ struct Chapter05: ParsableCommand {
     func makeTrainer(_ objective: Objective, lambda: Float) -> AdversarialTrainer {
         // [book:ch05-setup]
         var generator = RandomGenerator(seed: options.seed)
-        let flow = FlowModels.nice(generator: &generator)
+        let flow = FlowModels.nice(hidden: settings.hidden, depth: settings.depth, generator: &generator)
         let flowTrainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9,
                                       batchSize: 100, seed: options.seed)
-        let critic = Critics.mnist(generator: &generator)
+        let critic = Critics.mnist(generator: &generator, width: settings.criticWidth)
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: objective,
                                          lambda: lambda, criticSteps: nCritic, seed: options.seed)
         // [/book:ch05-setup]

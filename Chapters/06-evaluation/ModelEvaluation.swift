@@ -66,7 +66,7 @@ extension Chapter06 {
                                    + "\(data.test.imageShape) images; rerun chapter05-hybrid --dataset \(data.name.rawValue)")
             }
             flow = loaded
-            let size = isCIFAR ? ", \(architecture)" : ""
+            let size = architecture == .nice ? "" : ", \(architecture)"
             print("\(objective.rawValue.uppercased()): loaded \(path) (\(metadata["iterations"] ?? "?") iterations\(size))")
         } else if options.quick {
             note("\(path) not found: training a 3-iteration \(objective.rawValue) stand-in (run chapter05-hybrid for the real models)")

@@ -7,13 +7,13 @@ public enum Critics {
     /// MNIST: conv 5x5 stride 2 to 1 channel -> leaky ReLU(0.2); conv 5x5 stride 2 to 64
     /// channels -> leaky ReLU; Linear(3136, 1024) -> leaky ReLU -> Linear(1). "Same"
     /// padding (2), so 28x28 -> 14x14 -> 7x7.
-    public static func mnist(generator: inout RandomGenerator) -> Sequential {
+    public static func mnist(generator: inout RandomGenerator, width: Int = 1024) -> Sequential {
         Sequential([
             Conv2d(1, 1, kernelSize: 5, stride: 2, padding: 2, generator: &generator), LeakyReLU(slope: 0.2),
             Conv2d(1, 64, kernelSize: 5, stride: 2, padding: 2, generator: &generator), LeakyReLU(slope: 0.2),
             Flatten(),
-            Linear(64 * 7 * 7, 1024, generator: &generator), LeakyReLU(slope: 0.2),
-            Linear(1024, 1, generator: &generator),
+            Linear(64 * 7 * 7, width, generator: &generator), LeakyReLU(slope: 0.2),
+            Linear(width, 1, generator: &generator),
         ])
     }
 

@@ -60,12 +60,19 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
     public enum Kind: String { case nice, realnvp }
 
     public let kind: Kind
-    /// Real NVP only: the s/t networks' feature channels and residual blocks.
+    /// Real NVP: the s/t networks' feature channels and residual blocks. NICE: the coupling
+    /// networks' width and number of hidden layers.
     public let features: Int
     public let blocks: Int
 
-    /// The paper's MNIST generator, `FlowModels.nice()`.
-    public static let nice = FlowArchitecture(kind: .nice, features: 0, blocks: 0)
+    /// The paper's MNIST generator, `FlowModels.nice()`: coupling networks 1000 wide with 5
+    /// hidden layers.
+    public static let nice = FlowArchitecture(kind: .nice, features: 1000, blocks: 5)
+
+    /// NICE for MNIST with coupling networks `hidden` wide and `depth` hidden layers.
+    public static func nice(hidden: Int, depth: Int) -> FlowArchitecture {
+        FlowArchitecture(kind: .nice, features: hidden, blocks: depth)
+    }
 
     /// The recipe's CIFAR-10 generator, `FlowModels.realNVP(features:blocks:)` (64 and 8 in the recipe).
     public static func realNVP(features: Int = 64, blocks: Int = 8) -> FlowArchitecture {
@@ -80,7 +87,12 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
     public init(metadata: [String: String], source: String) throws {
         switch metadata["architecture"] {
         case nil, "nice":
-            self = .nice
+            // Checkpoints written before the width was recorded hold the paper's NICE.
+            guard let hidden = Int(metadata["hidden"] ?? "1000"), let depth = Int(metadata["depth"] ?? "5"),
+                  (1...4096).contains(hidden), (0...32).contains(depth) else {
+                throw CheckpointMismatch(source: source, reason: "its NICE metadata has no valid \"hidden\" (1-4096) and \"depth\" (0-32)")
+            }
+            self = .nice(hidden: hidden, depth: depth)
         case "realnvp":
             guard let features = metadata["features"].flatMap(Int.init), let blocks = metadata["blocks"].flatMap(Int.init),
                   features >= 1, blocks >= 1 else {
@@ -95,7 +107,7 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
     /// The metadata entries that describe it.
     public var metadata: [String: String] {
         switch kind {
-        case .nice: return ["architecture": "nice"]
+        case .nice: return ["architecture": "nice", "hidden": String(features), "depth": String(blocks)]
         case .realnvp: return ["architecture": "realnvp", "features": String(features), "blocks": String(blocks)]
         }
     }
@@ -106,13 +118,13 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
     /// A freshly initialised model of this architecture.
     public func build(generator: inout RandomGenerator) -> NormalizingFlow {
         switch kind {
-        case .nice: return FlowModels.nice(generator: &generator)
+        case .nice: return FlowModels.nice(hidden: features, depth: blocks, generator: &generator)
         case .realnvp: return FlowModels.realNVP(features: features, blocks: blocks, generator: &generator)
         }
     }
 
     public var description: String {
-        kind == .nice ? "NICE" : "Real NVP (\(features) features, \(blocks) residual block\(blocks == 1 ? "" : "s"))"
+        kind == .nice ? (self == .nice ? "NICE" : "NICE (coupling networks \(features) wide, \(blocks) hidden layers)") : "Real NVP (\(features) features, \(blocks) residual block\(blocks == 1 ? "" : "s"))"
     }
 }
 

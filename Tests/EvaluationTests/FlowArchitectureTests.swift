@@ -79,6 +79,10 @@ struct FlowArchitectureTests {
         #expect(try FlowArchitecture(metadata: ["architecture": "nice"], source: "x").sampleShape == [1, 28, 28])
         let real = try FlowArchitecture(metadata: ["architecture": "realnvp", "features": "64", "blocks": "8"], source: "x")
         #expect(real == .realNVP() && real.sampleShape == [3, 32, 32])
-        #expect(FlowArchitecture.nice.metadata == ["architecture": "nice"])
+        #expect(FlowArchitecture.nice.metadata == ["architecture": "nice", "hidden": "1000", "depth": "5"])
+        // A narrower NICE records its width and depth and reads back the same.
+        let narrow = FlowArchitecture.nice(hidden: 300, depth: 3)
+        #expect(try FlowArchitecture(metadata: narrow.metadata, source: "x") == narrow && narrow != .nice)
+        #expect(throws: CheckpointMismatch.self) { try FlowArchitecture(metadata: ["architecture": "nice", "hidden": "0"], source: "x") }
     }
 }
