@@ -24,7 +24,7 @@ swift run chapter05-hybrid
 middle=$(seconds)
 swift run chapter06-evaluation
 end=$(seconds)
-cp Figures/ch05-* Figures/ch06-* "$repository/Figures/"
+find Figures -maxdepth 1 -type f \( -name 'ch05-*' -o -name 'ch06-*' \) -exec cp {} "$repository/Figures/" \;
 python3 - "$repository/Figures/default-run-times.json" "$start" "$middle" "$end" "$(git rev-parse --short HEAD)" <<'PYTHON'
 import json, sys, time
 path, start, middle, end, commit = sys.argv[1], *map(float, sys.argv[2:5]), sys.argv[5]
