@@ -80,6 +80,9 @@ struct Chapter05: ParsableCommand {
     @Option(help: "Folder for the trained models.")
     var checkpointDir: String = "Checkpoints"
 
+    @Flag(help: "Continue each objective from its training checkpoint in --checkpoint-dir (written at every evaluation), if it has one.")
+    var resume = false
+
     @Flag(help: "MNIST: the paper's network sizes (coupling networks 1000 wide, 5 hidden layers; critic 1024 units) instead of the classroom default.")
     var recipe = false
 
@@ -181,10 +184,26 @@ struct Chapter05: ParsableCommand {
         let trainer = cifar?.makeTrainer(objective, lambda: lambda, criticSteps: nCritic, seed: options.seed)
             ?? makeTrainer(objective, lambda: lambda)
         let flowTrainer = trainer.generatorTrainer, flow = flowTrainer.model
-        let initial = evaluateNLL(flow, images: tracked)
-        flowTrainer.record(TrainingRecord(iteration: 0, seconds: 0, trainLoss: .nan, validationNLL: initial.mean))
+        // The training state is saved at every evaluation, so that --resume continues
+        // exactly where an interrupted run last evaluated. The description ties a
+        // checkpoint to its model, objective, sizes and seed.
+        let size = cifar.map { "realnvp-\($0.architecture.features)x\($0.architecture.blocks)" }
+            ?? "nice-\(settings.hidden)x\(settings.depth)-critic\(settings.criticWidth)"
+        let trainingDescription = "ch05-\(data.name.rawValue)-\(objective.rawValue)-\(size)-seed\(options.seed)"
+        let trainingCheckpoint = (checkpointDir as NSString).appendingPathComponent("ch05-\(objective.rawValue)-training.safetensors")
+        if resume && FileManager.default.fileExists(atPath: trainingCheckpoint) {
+            try trainer.loadCheckpoint(from: trainingCheckpoint, description: trainingDescription)
+            print("\(objective.rawValue.uppercased()): resumed from \(trainingCheckpoint) at iteration \(flowTrainer.iteration)")
+        } else {
+            if resume { note("\(trainingCheckpoint) not found: \(objective.rawValue) starts from the beginning") }
+            let initial = evaluateNLL(flow, images: tracked)
+            flowTrainer.record(TrainingRecord(iteration: 0, seconds: 0, trainLoss: .nan, validationNLL: initial.mean))
+        }
+        let initialNLL = flowTrainer.history.first?.validationNLL ?? .nan
         try trainImageFlow(trainer, train: data.train, evaluationImages: tracked, iterations: iterations,
-                           evaluateEvery: max(1, iterations / 10), label: objective.rawValue.uppercased(), started: started)
+                           evaluateEvery: max(1, iterations / 10), label: objective.rawValue.uppercased(), started: started) {
+            try trainer.saveCheckpoint(to: trainingCheckpoint, description: trainingDescription)
+        }
         let test = evaluateNLL(flow, images: options.quick ? tracked
                                    : (cifar == nil ? data.test.images : data.test.slice(0..<min(CIFARSetup.testImages, data.test.count)).images))
         let bitsPerDim = bitsPerDimension(nllNats: test.mean, dimension: flow.dimension)
@@ -204,7 +223,7 @@ struct Chapter05: ParsableCommand {
         let last = flowTrainer.history.last
         let summary: [String: Any] = [
             "test_nll_nats": test.mean, "test_nll_standard_error": test.standardError, "test_bits_per_dim": bitsPerDim,
-            "initial_tracked_nll_nats": initial.mean, "iterations": iterations, "seconds": seconds,
+            "initial_tracked_nll_nats": initialNLL, "iterations": iterations, "seconds": seconds,
             "final_wasserstein_estimate": last?.extra["wasserstein"] ?? Double.nan,
             "history": flowTrainer.history.map { ["iteration": $0.iteration, "test_nll_tracked": $0.validationNLL,
                                                   "wasserstein": $0.extra["wasserstein"] ?? Double.nan] },

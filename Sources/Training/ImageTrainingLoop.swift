@@ -11,7 +11,7 @@ import Flows
 /// with the mean NLL, generator loss and Wasserstein estimate since the last one.
 public func trainImageFlow(_ trainer: AdversarialTrainer, train: LabelledImages, evaluationImages: Tensor,
                            iterations: Int, evaluateEvery: Int, label: String,
-                           started: Date = Date()) throws {
+                           started: Date = Date(), afterEvaluation: (() throws -> Void)? = nil) throws {
     let flowTrainer = trainer.generatorTrainer
     let progress = ProgressLine(label, total: iterations)
     var sums: [String: Double] = [:], count = 0
@@ -33,6 +33,7 @@ public func trainImageFlow(_ trainer: AdversarialTrainer, train: LabelledImages,
             flowTrainer.record(TrainingRecord(iteration: flowTrainer.iteration, seconds: Date().timeIntervalSince(started),
                                               trainLoss: extra["nll"] ?? .nan, validationNLL: nll.mean, extra: extra))
             sums = [:]; count = 0
+            try afterEvaluation?()
         }
     }
 }

@@ -7,6 +7,12 @@ extension FlowTrainer {
     /// Writes everything needed to resume: the model, Adam's moments and step, the noise
     /// stream, the iteration, the learning curve and the best model so far. Atomic.
     public func saveCheckpoint(to path: String, description: String) throws {
+        let (tensors, metadata) = try checkpointContents(description: description)
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// The tensors and metadata of a checkpoint (see `saveCheckpoint`).
+    func checkpointContents(description: String) throws -> (tensors: [(String, Tensor)], metadata: [String: String]) {
         var tensors = stateTensors(of: model)
         for (i, (name, _)) in model.namedParameters.enumerated() {
             tensors.append(("adam.m.\(name)", optimiser.firstMoments[i]))
@@ -14,7 +20,11 @@ extension FlowTrainer {
         }
         if let bestState { tensors += bestState.map { ("best.\($0.0)", $0.1) } }
         let snapshot = noise.snapshot
-        let historyJSON = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        // Records may hold NaN (the first record's training loss, ADV's NLL), which plain
+        // JSON cannot: they are written as strings.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let historyJSON = String(decoding: try encoder.encode(history), as: UTF8.self)
         var metadata = [
             "format": "flowgan-trainer-1",
             "model": description,
@@ -30,12 +40,17 @@ extension FlowTrainer {
             metadata["best_iteration"] = String(best.iteration)
             metadata["best_validation_nll"] = String(best.validationNLL)
         }
-        try Safetensors.write(tensors, metadata: metadata, to: path)
+        return (tensors, metadata)
     }
 
     /// Restores a checkpoint written by `saveCheckpoint` for the same model description.
     public func loadCheckpoint(from path: String, description: String) throws {
         let (tensors, metadata) = try Safetensors.read(path)
+        try restore(tensors: tensors, metadata: metadata, source: path, description: description)
+    }
+
+    /// Restores the state `checkpointContents` wrote; `source` names the file in errors.
+    func restore(tensors: [String: Tensor], metadata: [String: String], source path: String, description: String) throws {
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else { throw CheckpointMismatch(source: path, reason: "metadata lacks \(key)") }
             return value
@@ -63,11 +78,61 @@ extension FlowTrainer {
         optimiser.restore(step: adamStep, firstMoments: first, secondMoments: second)
         noise = RandomGenerator(restoring: (state, increment))
         iteration = savedIteration
-        history = try JSONDecoder().decode([TrainingRecord].self, from: Data(try field("history").utf8))
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        history = try decoder.decode([TrainingRecord].self, from: Data(try field("history").utf8))
         let bestTensors = tensors.filter { $0.key.hasPrefix("best.") }.map { (String($0.key.dropFirst(5)), $0.value) }
         bestState = bestTensors.isEmpty ? nil : bestTensors
         if let i = metadata["best_iteration"].flatMap(Int.init), let v = metadata["best_validation_nll"].flatMap(Double.init) {
             best = (i, v)
         }
+    }
+}
+
+extension AdversarialTrainer {
+    /// Writes everything needed to resume adversarial or hybrid training exactly: the
+    /// generator's training state (as `FlowTrainer.saveCheckpoint`), the critic, its Adam
+    /// moments and step, and the random stream of the critic steps and generator latents.
+    /// Atomic, like every safetensors write.
+    public func saveCheckpoint(to path: String, description: String) throws {
+        var (tensors, metadata) = try generatorTrainer.checkpointContents(description: description)
+        tensors += stateTensors(of: critic).map { ("critic.\($0.0)", $0.1) }
+        for (i, (name, _)) in critic.namedParameters.enumerated() {
+            tensors.append(("critic_adam.m.\(name)", criticOptimiser.firstMoments[i]))
+            tensors.append(("critic_adam.v.\(name)", criticOptimiser.secondMoments[i]))
+        }
+        let snapshot = randomness.snapshot
+        metadata["objective"] = objective.rawValue
+        metadata["critic_adam_step"] = String(criticOptimiser.step)
+        metadata["critic_noise_state"] = String(snapshot.state)
+        metadata["critic_noise_increment"] = String(snapshot.increment)
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint` for the same model and objective.
+    public func loadCheckpoint(from path: String, description: String) throws {
+        let (tensors, metadata) = try Safetensors.read(path)
+        guard metadata["objective"] == objective.rawValue else {
+            throw CheckpointMismatch(source: path, reason: "it was written for objective '\(metadata["objective"] ?? "none")', this run trains '\(objective.rawValue)'")
+        }
+        guard let step = metadata["critic_adam_step"].flatMap(Int.init), step >= 0,
+              let state = metadata["critic_noise_state"].flatMap(UInt64.init),
+              let increment = metadata["critic_noise_increment"].flatMap(UInt64.init) else {
+            throw CheckpointMismatch(source: path, reason: "its critic metadata is missing or malformed")
+        }
+        let criticTensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { key, value in
+            key.hasPrefix("critic.") ? (String(key.dropFirst("critic.".count)), value) : nil })
+        var first: [Tensor] = [], second: [Tensor] = []
+        for (name, parameter) in critic.namedParameters {
+            guard let m = tensors["critic_adam.m.\(name)"], let v = tensors["critic_adam.v.\(name)"],
+                  m.shape == parameter.shape, v.shape == parameter.shape else {
+                throw CheckpointMismatch(source: path, reason: "the critic's optimiser state for \(name) is missing or misshapen")
+            }
+            first.append(m); second.append(v)
+        }
+        try generatorTrainer.restore(tensors: tensors, metadata: metadata, source: path, description: description)
+        try restoreState(of: critic, from: criticTensors, source: path)
+        criticOptimiser.restore(step: step, firstMoments: first, secondMoments: second)
+        randomness = RandomGenerator(restoring: (state, increment))
     }
 }

@@ -1,0 +1,15 @@
+# Draws ch06-jacobian-singular-values.png from ch06-jacobian-singular-values.dat. Run in this folder: gnuplot ch06-jacobian-singular-values.gp
+set terminal pngcairo size 800,560 enhanced font 'Sans,11'
+set output 'ch06-jacobian-singular-values.png'
+set title "Singular values of the generator's Jacobian dG/dz at random z"
+set xlabel "singular value"
+set ylabel "fraction of singular values below"
+set grid
+set key top right
+set logscale x
+set format x '10^{%L}'
+set key bottom right
+set yrange [0:1]
+plot 'ch06-jacobian-singular-values.dat' index 0 using 1:2 with lines lw 2 title "MLE", \
+     'ch06-jacobian-singular-values.dat' index 1 using 1:2 with lines lw 2 title "ADV", \
+     'ch06-jacobian-singular-values.dat' index 2 using 1:2 with lines lw 2 title "HYBRID"
