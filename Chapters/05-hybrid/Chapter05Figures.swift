@@ -24,7 +24,8 @@ extension Chapter05 {
         let unit = cifar == nil ? "nats per image" : "bits/dim"
         var figure = GnuplotFigure(name: "ch05-test-nll", title: "Exact test NLL during training (\(dataName), \(generatorName) generator)",
                                    xLabel: "generator iteration", yLabel: "NLL, \(unit) (\(tracked) test images)")
-        figure.settings = ["set key top right"]
+        // ADV's spikes can reach any corner of the plot: the key goes below it.
+        figure.settings = ["set key below horizontal"]
         func series(_ objective: Objective, _ history: [TrainingRecord]) -> PlotSeries {
             PlotSeries(title: objective.rawValue.uppercased(), x: history.map { Double($0.iteration) },
                        y: history.map { cifar == nil ? $0.validationNLL : bitsPerDimension(nllNats: $0.validationNLL, dimension: 3072) },
