@@ -8,7 +8,7 @@ set grid
 set key top right
 set logscale x
 set format x '10^{%L}'
-set key bottom right
+set key top left
 set yrange [0:1]
 plot 'ch06-jacobian-singular-values.dat' index 0 using 1:2 with lines lw 2 title "MLE", \
      'ch06-jacobian-singular-values.dat' index 1 using 1:2 with lines lw 2 title "ADV", \
