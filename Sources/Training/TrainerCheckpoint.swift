@@ -13,11 +13,7 @@ extension FlowTrainer {
 
     /// The tensors and metadata of a checkpoint (see `saveCheckpoint`).
     func checkpointContents(description: String) throws -> (tensors: [(String, Tensor)], metadata: [String: String]) {
-        var tensors = stateTensors(of: model)
-        for (i, (name, _)) in model.namedParameters.enumerated() {
-            tensors.append(("adam.m.\(name)", optimiser.firstMoments[i]))
-            tensors.append(("adam.v.\(name)", optimiser.secondMoments[i]))
-        }
+        var tensors = stateTensors(of: model) + momentTensors(of: optimiser, for: model, prefix: "adam")
         if let bestState { tensors += bestState.map { ("best.\($0.0)", $0.1) } }
         let snapshot = noise.snapshot
         // Records may hold NaN (the first record's training loss, ADV's NLL), which plain
@@ -67,14 +63,7 @@ extension FlowTrainer {
             throw CheckpointMismatch(source: path, reason: "its metadata is malformed or its batch size differs")
         }
         try restoreState(of: model, from: tensors, source: path)
-        var first: [Tensor] = [], second: [Tensor] = []
-        for (name, parameter) in model.namedParameters {
-            guard let m = tensors["adam.m.\(name)"], let v = tensors["adam.v.\(name)"],
-                  m.shape == parameter.shape, v.shape == parameter.shape else {
-                throw CheckpointMismatch(source: path, reason: "optimiser state for \(name) is missing or misshapen")
-            }
-            first.append(m); second.append(v)
-        }
+        let (first, second) = try savedMoments(for: model, prefix: "adam", in: tensors, source: path)
         optimiser.restore(step: adamStep, firstMoments: first, secondMoments: second)
         noise = RandomGenerator(restoring: (state, increment))
         iteration = savedIteration
@@ -97,10 +86,7 @@ extension AdversarialTrainer {
     public func saveCheckpoint(to path: String, description: String) throws {
         var (tensors, metadata) = try generatorTrainer.checkpointContents(description: description)
         tensors += stateTensors(of: critic).map { ("critic.\($0.0)", $0.1) }
-        for (i, (name, _)) in critic.namedParameters.enumerated() {
-            tensors.append(("critic_adam.m.\(name)", criticOptimiser.firstMoments[i]))
-            tensors.append(("critic_adam.v.\(name)", criticOptimiser.secondMoments[i]))
-        }
+        tensors += momentTensors(of: criticOptimiser, for: critic, prefix: "critic_adam")
         let snapshot = randomness.snapshot
         metadata["objective"] = objective.rawValue
         metadata["critic_adam_step"] = String(criticOptimiser.step)
@@ -122,17 +108,32 @@ extension AdversarialTrainer {
         }
         let criticTensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { key, value in
             key.hasPrefix("critic.") ? (String(key.dropFirst("critic.".count)), value) : nil })
-        var first: [Tensor] = [], second: [Tensor] = []
-        for (name, parameter) in critic.namedParameters {
-            guard let m = tensors["critic_adam.m.\(name)"], let v = tensors["critic_adam.v.\(name)"],
-                  m.shape == parameter.shape, v.shape == parameter.shape else {
-                throw CheckpointMismatch(source: path, reason: "the critic's optimiser state for \(name) is missing or misshapen")
-            }
-            first.append(m); second.append(v)
-        }
+        let (first, second) = try savedMoments(for: critic, prefix: "critic_adam", in: tensors, source: path)
         try generatorTrainer.restore(tensors: tensors, metadata: metadata, source: path, description: description)
         try restoreState(of: critic, from: criticTensors, source: path)
         criticOptimiser.restore(step: step, firstMoments: first, secondMoments: second)
         randomness = RandomGenerator(restoring: (state, increment))
     }
+}
+
+/// Adam's two moments for each of `module`'s parameters, named `PREFIX.m.NAME` and
+/// `PREFIX.v.NAME`, in the order of `module.namedParameters`.
+func momentTensors(of optimiser: Adam, for module: any Module, prefix: String) -> [(String, Tensor)] {
+    module.namedParameters.enumerated().flatMap { i, entry in
+        [("\(prefix).m.\(entry.name)", optimiser.firstMoments[i]), ("\(prefix).v.\(entry.name)", optimiser.secondMoments[i])]
+    }
+}
+
+/// The moments `momentTensors` wrote, each checked against its parameter's shape.
+func savedMoments(for module: any Module, prefix: String, in tensors: [String: Tensor],
+                  source: String) throws -> (first: [Tensor], second: [Tensor]) {
+    var first: [Tensor] = [], second: [Tensor] = []
+    for (name, parameter) in module.namedParameters {
+        guard let m = tensors["\(prefix).m.\(name)"], let v = tensors["\(prefix).v.\(name)"],
+              m.shape == parameter.shape, v.shape == parameter.shape else {
+            throw CheckpointMismatch(source: source, reason: "optimiser state \(prefix) for \(name) is missing or misshapen")
+        }
+        first.append(m); second.append(v)
+    }
+    return (first, second)
 }
