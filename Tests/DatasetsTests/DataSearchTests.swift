@@ -116,16 +116,9 @@ struct DataSearchTests {
             if words.count >= 2, words[0].count == 64, words[0].allSatisfy(\.isHexDigit) { listed[words.last!] = words[0] }
         }
         #expect(Set(listed.keys) == Set(Self.mnistFiles.map { "mnist/\($0).gz" }))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryDataFolder)
-        process.arguments = listed.keys.sorted()
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "sha256sum failed: \(output)")
+        let (status, data) = try runProgram("/usr/bin/sha256sum", listed.keys.sorted(), in: repositoryDataFolder)
+        let output = String(decoding: data, as: UTF8.self)
+        try #require(status == 0, "sha256sum failed: \(output)")
         for line in output.split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             #expect(listed[words.last!] == words[0], "\(words.last!): \(words[0])")

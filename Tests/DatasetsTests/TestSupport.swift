@@ -23,15 +23,8 @@ func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
     let scratch = try ScratchFolder()
     defer { scratch.remove() }
     let input = try scratch.write(bytes, to: "input")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-    process.arguments = ["-c", "-n", input]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "gzip exited with \(process.terminationStatus)")
+    let (status, data) = try runProgram("/usr/bin/gzip", ["-c", "-n", input])
+    try #require(status == 0, "gzip exited with \(status)")
     return [UInt8](data)
 }
 

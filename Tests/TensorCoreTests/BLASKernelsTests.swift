@@ -67,16 +67,8 @@ struct BLASKernelsTests {
         var environment = ProcessInfo.processInfo.environment
         for name in removing { environment[name] = nil }
         environment.merge(setting) { $1 }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["blas", "--json"]
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "flowgan-bench blas exited \(process.terminationStatus)")
+        let (status, output) = try runProgram(binary.path, ["blas", "--json"], environment: environment)
+        try #require(status == 0, "flowgan-bench blas exited \(status)")
         let object = try JSONSerialization.jsonObject(with: output) as? [String: Any]
         return try #require(object).compactMapValues { $0 as? String }
     }

@@ -100,3 +100,20 @@ public struct ScratchFolder {
 public let repositoryDataFolder: String = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Data").path
+
+/// Runs the program at `path` to completion and returns its exit status and everything
+/// it wrote to standard output (gzip, sha256sum, flowgan-bench: oracles outside the library).
+public func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                       in folder: String? = nil) throws -> (status: Int32, output: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
