@@ -1,9 +1,10 @@
 import Foundation
 import Datasets
 
-/// The image data a chapter trains on: MNIST when the data search finds it, otherwise
-/// Fashion-MNIST (Debian's dataset-fashion-mnist), announced in one line. A data set
-/// named explicitly must be found.
+/// The image data a chapter trains on: MNIST (shipped in ./Data) when the data search
+/// finds it; with no folder named and no MNIST, Fashion-MNIST (Debian's
+/// dataset-fashion-mnist), announced in one line. A data set named with --dataset, and
+/// MNIST in a folder named with --data-dir or FLOWGAN_DATA, must be found.
 public func loadImageData(explicit: DatasetName?, search: DataSearch) throws -> DatasetSplits {
     if let explicit {
         return try DatasetSplits.load(explicit, search: search)
