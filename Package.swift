@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Reporting", swiftSettings: optimisedInDebug),
-        .target(name: "Checkpoints", dependencies: ["TensorCore"],
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
                 swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"],
                 swiftSettings: optimisedInDebug),
@@ -117,6 +117,9 @@ let package = Package(
         .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
         .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "TensorCore", "Checkpoints"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training"]),
+        .testTarget(name: "ChapterTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training", "Datasets"]),
         .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

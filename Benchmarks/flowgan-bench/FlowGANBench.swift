@@ -31,8 +31,8 @@ struct TimingOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
-        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        guard (0...100_000).contains(warmup) else { throw ValidationError("--warmup must be in 0...100000, got \(warmup)") }
+        guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be in 1...100000, got \(steps)") }
     }
 }
 

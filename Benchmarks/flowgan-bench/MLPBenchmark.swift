@@ -19,7 +19,8 @@ struct MLPBenchmark: ParsableCommand {
     var batchSize: Int = 100
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        // Activations of 1000 floats per row and layer: 20,000 rows already take gigabytes with their gradients.
+        guard (1...20_000).contains(batchSize) else { throw ValidationError("--batch-size must be in 1...20000, got \(batchSize)") }
     }
 
     func run() throws {

@@ -26,16 +26,16 @@ struct Chapter01: ParsableCommand {
     var samples: Int = 400_000
 
     func validate() throws {
-        guard samples >= 1000 else { throw ValidationError("--samples must be at least 1000, got \(samples)") }
+        guard (1000...100_000_000).contains(samples) else { throw ValidationError("--samples must be in 1000...100000000, got \(samples)") }
     }
 
-    func run() throws {
-        try options.prepareOutput()
+    mutating func run() throws {
+        try options.prepare(chapter: "ch01", changes: [samples != 400_000 ? "samples-\(samples)" : nil])
         let started = Date()
         var generator = RandomGenerator(seed: options.seed)
         var results = ResultsFile()
         results["chapter"] = "01-change-of-variables"
-        results["seed"] = Int(options.seed)
+        results["seed"] = options.seed
         results["quick"] = options.quick
 
         // 1. One dimension: histograms of pushed samples against the formula.
@@ -43,14 +43,14 @@ struct Chapter01: ParsableCommand {
         results["samples_1d"] = count
         var distances: [String: Double] = [:]
         for map in OneDimensionalMap.all {
-            let comparison = try compareHistogram(map, samples: count, generator: &generator, out: options.out)
+            let comparison = try compareHistogram(map, samples: count, generator: &generator, out: options.folder)
             distances[map.name] = comparison
             print(String(format: "1-D %@: total variation between histogram and formula = %.4f", map.name, comparison))
         }
         results["total_variation_1d"] = distances
 
         // 2. Two dimensions: a linear map and a planar flow, grids and densities.
-        let planar = try drawTwoDimensional(out: options.out, gridSize: options.quick ? 120 : 240)
+        let planar = try drawTwoDimensional(out: options.folder, gridSize: options.quick ? 120 : 240)
         results["planar_density_integral"] = planar.integral
         results["linear_density_integral"] = planar.linearIntegral
         print(String(format: "2-D: the pushed densities integrate to %.4f (linear) and %.4f (planar) on the grid",
@@ -66,6 +66,6 @@ struct Chapter01: ParsableCommand {
 
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch01-results.json"))
-        print("Wrote figures and ch01-results.json to \(options.out)/")
+        print("Wrote figures and ch01-results.json to \(options.folder)/")
     }
 }

@@ -31,18 +31,20 @@ struct Chapter02: ParsableCommand {
     var batchSize: Int = 256
 
     func validate() throws {
-        if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive, got \(iterations)") }
-        guard batchSize >= 2 && batchSize <= 100_000 else { throw ValidationError("--batch-size must be in 2...100000, got \(batchSize)") }
+        if let iterations { guard (1...TrainingLength.maximumIterations).contains(iterations) else { throw ValidationError("--iterations must be in 1...\(TrainingLength.maximumIterations), got \(iterations)") } }
+        // Batches are slices of the 20,000 training points, so a batch must leave room to slide.
+        guard batchSize >= 2 && batchSize <= 10_000 else { throw ValidationError("--batch-size must be in 2...10000 (the training set holds 20000 points), got \(batchSize)") }
     }
 
-    func run() throws {
-        try options.prepareOutput()
+    mutating func run() throws {
+        try options.prepare(chapter: "ch02", changes: [ChapterOptions.setting("iterations", iterations),
+                                                       batchSize != 256 ? "batch-size-\(batchSize)" : nil])
         let started = Date()
         let steps = iterations ?? (options.quick ? 300 : 3000)
         var results = ResultsFile()
         results["chapter"] = "02-coupling-layers"
         results["iterations"] = steps
-        results["seed"] = Int(options.seed)
+        results["seed"] = options.seed
         results["quick"] = options.quick
         var table: [String: Any] = [:]
         for density in [ToyDensity.twoMoons, .eightGaussians, .checkerboard] {
@@ -86,7 +88,7 @@ struct Chapter02: ParsableCommand {
         results["densities"] = table
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch02-results.json"))
-        print("Wrote figures and ch02-results.json to \(options.out)/")
+        print("Wrote figures and ch02-results.json to \(options.folder)/")
     }
 }
 

@@ -47,7 +47,7 @@ extension Chapter02 {
         figure.series = [PlotSeries(title: "data", x: stride(from: 0, to: data.count, by: 2).map { Double(data[$0]) },
                                     y: stride(from: 1, to: data.count, by: 2).map { Double(data[$0]) },
                                     style: "points pt 7 ps 0.25 lc rgb '#999999'")] + sampleSeries
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
     }
 
     /// A grid in latent space followed back through the flow, one coupling at a time:
@@ -80,7 +80,7 @@ extension Chapter02 {
             figure.size = (480, 460)
             figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "unset key"]
             figure.series = [PlotSeries(title: "grid", columns: columns, style: "lines lw 1 lc rgb '#2c5d9e'")]
-            if let message = try figure.write(to: options.out) { note(message) }
+            if let message = try figure.write(to: options.folder) { note(message) }
         }
     }
 }

@@ -36,8 +36,8 @@ struct Chapter03: ParsableCommand {
     @Option(help: "Data set: mnist or fashion-mnist (default: MNIST if found, else Fashion-MNIST).")
     var dataset: DatasetName?
 
-    @Option(help: "Folder for checkpoints.")
-    var checkpointDir: String = "Checkpoints"
+    @Option(help: "Folder for checkpoints (default: Checkpoints for the default run, Checkpoints/<chapter>-<settings> for a side run).")
+    var checkpointDir: String?
 
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir.")
     var resume = false
@@ -49,13 +49,18 @@ struct Chapter03: ParsableCommand {
         if dataset == .cifar10 { throw ValidationError("chapter 03 trains on 28x28 images: --dataset mnist or fashion-mnist") }
     }
 
-    func run() throws {
-        try options.prepareOutput()
-        try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
+    mutating func run() throws {
+        let plan = try options.prepare(chapter: "ch03", changes: [model != .nice ? model.rawValue : nil,
+                                                                  batchSize != 100 ? "batch-size-\(batchSize)" : nil,
+                                                                  ChapterOptions.setting("dataset", dataset?.rawValue)] + length.changes)
+        let checkpointDir = try plan.checkpointFolder(checkpointDir)
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
+        guard batchSize <= data.train.count else {
+            throw ChapterError("--batch-size \(batchSize) is larger than the \(data.train.count) training images")
+        }
         let perEpoch = data.train.count / batchSize
-        let total = length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : 3000)
+        let total = try length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : 3000)
         let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 5))
         // A quick run evaluates on subsets so that it stays under a minute.
         let validation = options.quick ? data.validation.slice(0..<1000) : data.validation
@@ -98,12 +103,12 @@ struct Chapter03: ParsableCommand {
         let testNLL = evaluateNLL(flow, images: test.images)
         // [/book:ch03-loop]
         try trainer.saveBest(to: (checkpointDir as NSString).appendingPathComponent("ch03-\(model.rawValue).safetensors"),
-                             metadata: ["model": description])
+                             metadata: ["model": description, "objective": "mle", "chapter": "03", "dataset": data.name.rawValue,
+                                        "seed": String(options.seed), "iterations": String(trainer.iteration)])
         let bitsPerDim = bitsPerDimension(nllNats: testNLL.mean, dimension: 784)
         print(String(format: "best validation NLL %.1f nats (iteration %d); test NLL %.1f ± %.1f nats = %.3f bits/dim",
                      trainer.best?.validationNLL ?? .nan, trainer.best?.iteration ?? 0, testNLL.mean, testNLL.standardError, bitsPerDim))
 
-        try drawFigures(flow: flow, trainer: trainer, dataName: data.name.displayName)
         var results = ResultsFile()
         results["chapter"] = "03-realnvp"
         results["model"] = model.rawValue
@@ -119,10 +124,12 @@ struct Chapter03: ParsableCommand {
         results["seconds"] = Date().timeIntervalSince(started)
         results["images_per_second"] = Double(trainer.iteration * batchSize) / max(progress.elapsed, 1e-9)
         results["quick"] = options.quick
-        results["seed"] = Int(options.seed)
+        results["seed"] = options.seed
         results["history"] = trainer.history.map { ["iteration": $0.iteration, "train_nll": $0.trainLoss, "valid_nll": $0.validationNLL] }
+        // The numbers first: a figure that fails cannot cost the run its results.
         try results.write(to: options.outputPath("ch03-results.json"))
-        print("Wrote figures and ch03-results.json to \(options.out)/")
+        try drawFigures(flow: flow, trainer: trainer, dataName: data.name.displayName)
+        print("Wrote figures and ch03-results.json to \(options.folder)/")
     }
 
     func drawFigures(flow: NormalizingFlow, trainer: FlowTrainer, dataName: String) throws {
@@ -150,7 +157,7 @@ struct Chapter03: ParsableCommand {
             PlotSeries(title: "validation", x: trainer.history.map { Double($0.iteration) },
                        y: trainer.history.map(\.validationNLL), style: "linespoints lw 2 pt 5 ps 0.6"),
         ]
-        if flow.flow.layers.count < 8 { curve.title = "Real NVP trained by maximum likelihood on \(dataName)" }
-        if let message = try curve.write(to: options.out) { note(message) }
+        if model == .realnvp { curve.title = "Real NVP trained by maximum likelihood on \(dataName)" }
+        if let message = try curve.write(to: options.folder) { note(message) }
     }
 }

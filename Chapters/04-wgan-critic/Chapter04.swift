@@ -38,20 +38,24 @@ struct Chapter04: ParsableCommand {
     var dataset: DatasetName?
 
     func validate() throws {
-        if let toyIterations, toyIterations <= 0 { throw ValidationError("--toy-iterations must be positive, got \(toyIterations)") }
-        if let iterations, iterations <= 0 { throw ValidationError("--iterations must be positive, got \(iterations)") }
+        let limit = TrainingLength.maximumIterations
+        if let toyIterations { guard (1...limit).contains(toyIterations) else { throw ValidationError("--toy-iterations must be in 1...\(limit), got \(toyIterations)") } }
+        if let iterations { guard (1...limit).contains(iterations) else { throw ValidationError("--iterations must be in 1...\(limit), got \(iterations)") } }
         guard nCritic >= 1 && nCritic <= 100 else { throw ValidationError("--n-critic must be in 1...100, got \(nCritic)") }
         if dataset == .cifar10 { throw ValidationError("chapter 04 trains on 28x28 images: --dataset mnist or fashion-mnist") }
     }
 
-    func run() throws {
-        try options.prepareOutput()
+    mutating func run() throws {
+        try options.prepare(chapter: "ch04", changes: [ChapterOptions.setting("toy-iterations", toyIterations),
+                                                       ChapterOptions.setting("iterations", iterations),
+                                                       nCritic != 5 ? "n-critic-\(nCritic)" : nil,
+                                                       ChapterOptions.setting("dataset", dataset?.rawValue)])
         let started = Date()
         // The data first: a missing data set should stop the run before minutes of 2-D training.
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         var results = ResultsFile()
         results["chapter"] = "04-wgan-critic"
-        results["seed"] = Int(options.seed)
+        results["seed"] = options.seed
         results["quick"] = options.quick
         results["n_critic"] = nCritic
 
@@ -71,7 +75,7 @@ struct Chapter04: ParsableCommand {
         results["dataset"] = data.name.rawValue
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch04-results.json"))
-        print("Wrote figures and ch04-results.json to \(options.out)/")
+        print("Wrote figures and ch04-results.json to \(options.folder)/")
     }
 }
 

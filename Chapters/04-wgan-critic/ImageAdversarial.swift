@@ -49,7 +49,7 @@ extension Chapter04 {
                                                                                       history.dropFirst().map { $0.extra["wasserstein"] ?? .nan }],
                        style: "linespoints lw 2 pt 5 ps 0.6", using: "1:2 axes x1y2"),
         ]
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
         return ["mnist_iterations": iterations,
                 "initial_test_nll_nats": initial.mean,
                 "test_nll_nats": test.mean,

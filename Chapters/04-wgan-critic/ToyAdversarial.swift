@@ -80,7 +80,7 @@ extension Chapter04 {
         let rows: [[Double]] = (0..<n).map { i in (0..<n).map { j in Double(values[i * n + j]) } }
         figure.heatmap = (x: axis, y: Array(axis.reversed()), z: rows)
         figure.series = [pointSeries("data", real, color: "white"), pointSeries("generated", fake, color: "#e74c3c")]
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
     }
 
     func drawSamples(_ samples: Tensor, data: Tensor, name: String, title: String) throws {
@@ -89,7 +89,7 @@ extension Chapter04 {
         figure.size = (560, 540)
         figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key bottom right"]
         figure.series = [pointSeries("data", real, color: "#999999"), pointSeries("generated", fake, color: "#c0392b")]
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
     }
 
     /// Interleaved (x, y) values as a gnuplot point series.

@@ -93,6 +93,6 @@ struct CIFARSetup {
         return ["lambda": Double(lambda), "n_critic": criticSteps, "batch_size": batchSize, "beta2": 0.9,
                 "critic_learning_rate": 1e-4, "critic_beta1": 0.5, "generator": perObjective,
                 "architecture": "realnvp", "features": features, "blocks": blocks, "critic_width": criticWidth,
-                "seed": Int(seed), "quick": quick]
+                "seed": seed, "quick": quick]
     }
 }

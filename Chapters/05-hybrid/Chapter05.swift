@@ -76,8 +76,8 @@ struct Chapter05: ParsableCommand {
     @Option(help: "CIFAR-10 only: residual blocks of each s/t network (default 8, the recipe's; 1 with --quick).")
     var blocks: Int?
 
-    @Option(help: "Folder for the trained models.")
-    var checkpointDir: String = "Checkpoints"
+    @Option(help: "Folder for the trained models (default: Checkpoints for the default run, Checkpoints/<chapter>-<settings> for a side run).")
+    var checkpointDir: String?
 
     @Flag(help: "Continue each objective from its training checkpoint in --checkpoint-dir (written at every evaluation), if it has one.")
     var resume = false
@@ -127,9 +127,18 @@ struct Chapter05: ParsableCommand {
         objective == .all ? [.mle, .adv, .hybrid] : [Objective(rawValue: objective.rawValue)!]
     }
 
-    func run() throws {
-        try options.prepareOutput()
-        try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
+    /// The settings in which this run differs from the default run (its folder's name).
+    var changes: [String?] {
+        [objective != .all ? objective.rawValue : nil, ChapterOptions.setting("lambda", lambda),
+         nCritic != 5 ? "n-critic-\(nCritic)" : nil, ChapterOptions.setting("dataset", dataset?.rawValue),
+         recipe ? "recipe" : nil, ChapterOptions.setting("hidden", hidden), ChapterOptions.setting("depth", depth),
+         ChapterOptions.setting("critic-width", criticWidth), ChapterOptions.setting("features", features),
+         ChapterOptions.setting("blocks", blocks)] + length.changes
+    }
+
+    mutating func run() throws {
+        let plan = try options.prepare(chapter: "ch05", changes: changes)
+        let checkpointDir = try plan.checkpointFolder(checkpointDir)
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let cifar = data.name == .cifar10 ? CIFARSetup(features: features ?? (options.quick ? 8 : 64),
@@ -137,7 +146,7 @@ struct Chapter05: ParsableCommand {
                                                        criticWidth: options.quick ? 8 : 64) : nil
         if let cifar { try cifar.check(data) }
         let perEpoch = data.train.count / (cifar?.batchSize ?? 100)
-        let total = length.iterations(perEpoch: perEpoch, default: cifar == nil ? settings.iterations
+        let total = try length.iterations(perEpoch: perEpoch, default: cifar == nil ? settings.iterations
                                                                             : (options.quick ? 3 : CIFARSetup.defaultIterations))
         let weight = lambda ?? (cifar == nil ? 0.1 : 1)
         let trackedCount = cifar == nil ? (options.quick ? 500 : 2000) : CIFARSetup.trackedImages
@@ -157,7 +166,7 @@ struct Chapter05: ParsableCommand {
             results["settings"] = cifar.settings(objectives, lambda: weight, criticSteps: nCritic, seed: options.seed, quick: options.quick)
         } else {
             results["settings"] = ["lambda": Double(weight), "n_critic": nCritic, "batch_size": 100, "learning_rate": 1e-4,
-                                   "beta1": 0.5, "beta2": 0.9, "seed": Int(options.seed), "quick": options.quick,
+                                   "beta1": 0.5, "beta2": 0.9, "seed": options.seed, "quick": options.quick,
                                    "configuration": options.quick ? "quick" : (recipe ? "recipe" : "classroom"),
                                    "coupling_hidden": settings.hidden, "coupling_depth": settings.depth,
                                    "critic_width": settings.criticWidth] as [String: Any]
@@ -165,22 +174,27 @@ struct Chapter05: ParsableCommand {
         var curves: [(Objective, [TrainingRecord])] = []
         var samples: [(Objective, Tensor)] = []
         for objective in objectives {
-            let outcome = try train(objective, data: data, iterations: total, lambda: weight, tracked: tracked, cifar: cifar)
+            let outcome = try train(objective, data: data, iterations: total, lambda: weight, tracked: tracked, cifar: cifar,
+                                    checkpointDir: checkpointDir)
             results[objective.rawValue] = outcome.summary
             curves.append((objective, outcome.history))
             samples.append((objective, outcome.samples))
         }
+        // The numbers first, so that no figure can cost the run its results; written again
+        // with the 2-D demonstration's numbers at the end.
+        results["seconds"] = Date().timeIntervalSince(started)
+        try results.write(to: options.outputPath("ch05-results.json"))
         try drawFigureOne(samples, dataName: data.name.displayName)
         try drawFigureTwo(curves, dataName: data.name.displayName, tracked: tracked.shape[0], cifar: cifar)
         results["toy"] = try toyDemonstration(iterations: options.quick ? 40 : 1500, lambda: weight)
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch05-results.json"))
-        print("Wrote figures and ch05-results.json to \(options.out)/")
+        print("Wrote figures and ch05-results.json to \(options.folder)/")
     }
 
     /// Trains one objective from the course seed; returns its results, curve and samples.
     func train(_ objective: Objective, data: DatasetSplits, iterations: Int, lambda: Float, tracked: Tensor,
-               cifar: CIFARSetup?) throws -> (summary: [String: Any], history: [TrainingRecord], samples: Tensor) {
+               cifar: CIFARSetup?, checkpointDir: String) throws -> (summary: [String: Any], history: [TrainingRecord], samples: Tensor) {
         let started = Date()
         let trainer = cifar?.makeTrainer(objective, lambda: lambda, criticSteps: nCritic, seed: options.seed)
             ?? makeTrainer(objective, lambda: lambda)
@@ -212,8 +226,11 @@ struct Chapter05: ParsableCommand {
         print(String(format: "%@: test NLL %.1f ± %.1f nats per image (%.3f bits/dim) after %d iterations, %.0f s",
                      objective.rawValue.uppercased(), test.mean, test.standardError, bitsPerDim, iterations, seconds))
         let description = "\(cifar == nil ? "nice" : "realnvp")-\(data.name.rawValue)-\(objective.rawValue)"
+        // What chapter 06 checks and reports before it scores the model.
         var metadata = ["model": description, "objective": objective.rawValue, "iterations": String(iterations),
-                        "dataset": data.name.rawValue, "lambda": String(lambda)]
+                        "dataset": data.name.rawValue, "lambda": String(lambda), "chapter": "05", "seed": String(options.seed),
+                        "configuration": options.quick ? "quick" : (cifar != nil ? "cifar10" : (recipe ? "recipe" : "classroom")),
+                        "quick": String(options.quick)]
         // Each checkpoint records its architecture, so that chapter 06 rebuilds the same model.
         metadata.merge(cifar?.architecture.metadata ?? FlowArchitecture.nice(hidden: settings.hidden, depth: settings.depth).metadata) { $1 }
         try saveModel(flow, metadata: metadata,

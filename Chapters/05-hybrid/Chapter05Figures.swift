@@ -32,7 +32,7 @@ extension Chapter05 {
                        style: "linespoints lw 2 pt \(objective == .mle ? 7 : objective == .adv ? 5 : 9) ps 0.8 lc \(objective == .mle ? 1 : objective == .adv ? 7 : 2)")
         }
         figure.series = curves.map(series)
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
         // ADV's NLL climbs to tens of thousands of nats and flattens MLE and the hybrid into
         // one line on the figure above; a second figure shows those two on their own scale.
         let likelihoodCurves = curves.filter { $0.0 != .adv }
@@ -41,7 +41,7 @@ extension Chapter05 {
                                  xLabel: "generator iteration", yLabel: "NLL, \(unit) (\(tracked) test images)")
         zoom.settings = ["set key top right"]
         zoom.series = likelihoodCurves.map(series)
-        if let message = try zoom.write(to: options.out) { note(message) }
+        if let message = try zoom.write(to: options.folder) { note(message) }
     }
 
     /// The three objectives on 8 Gaussians: each model's density and samples.
@@ -94,7 +94,7 @@ extension Chapter05 {
         figure.size = (640, 600)
         figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key bottom right"]
         figure.series = sampleSeries
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
         return summary
     }
 }

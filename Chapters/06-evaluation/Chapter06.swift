@@ -37,8 +37,8 @@ struct Chapter06: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
-    @Option(help: "Folder with chapter 05's models (ch05-mle.safetensors, ...) and the classifier cache.")
-    var checkpointDir: String = "Checkpoints"
+    @Option(help: "Folder with chapter 05's models (ch05-mle.safetensors, ...) and the classifier cache (default: where chapter 05 run with the same --quick and --dataset saves them: Checkpoints, or Checkpoints/ch05-quick, ...).")
+    var checkpointDir: String?
 
     @Option(help: "Generated samples for the KDE and the scores (default 10000, or 1000 with --quick; CIFAR-10 1000, or 500).")
     var samples: Int?
@@ -62,16 +62,29 @@ struct Chapter06: ParsableCommand {
         if let jacobianPoints { guard jacobianPoints >= 1 && jacobianPoints <= 1000 else { throw ValidationError("--jacobian-points must be in 1...1000, got \(jacobianPoints)") } }
     }
 
-    func run() throws {
-        try options.prepareOutput()
+    mutating func run() throws {
+        try options.prepare(chapter: "ch06", changes: [ChapterOptions.setting("samples", samples),
+                                                       ChapterOptions.setting("ais-images", aisImages),
+                                                       ChapterOptions.setting("jacobian-points", jacobianPoints),
+                                                       ChapterOptions.setting("jacobian-rows", jacobianRows),
+                                                       ChapterOptions.setting("dataset", dataset?.rawValue)])
+        // Chapter 05's models: where chapter 05 run with the same --quick and --dataset saved them.
+        let modelsRun = RunPlan(chapter: "ch05", changes: (options.quick ? ["quick"] : []) + [ChapterOptions.setting("dataset", dataset?.rawValue)].compactMap { $0 })
+        let checkpointDir = try modelsRun.checkpointFolder(checkpointDir, reading: true)
         let started = Date()
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let isCIFAR = data.name == .cifar10
+        // The three models before anything is trained here: a missing or mismatched model
+        // is reported at once.
+        var models: [Objective: NormalizingFlow] = [:]
+        for objective in Objective.allCases {
+            models[objective] = try loadOrTrainModel(objective, data: data, checkpointDir: checkpointDir)
+        }
         let sampleCount = samples ?? (options.quick ? (isCIFAR ? 500 : 1000) : (isCIFAR ? 1000 : 10_000))
         var results = ResultsFile()
         results["chapter"] = "06-evaluation"
         results["dataset"] = data.name.rawValue
-        results["seed"] = Int(options.seed)
+        results["seed"] = options.seed
         results["quick"] = options.quick
         results["samples"] = sampleCount
 
@@ -104,7 +117,7 @@ struct Chapter06: ParsableCommand {
 
         var table: [(Objective, ModelEvaluation)] = []
         for objective in Objective.allCases {
-            let model = try loadOrTrainModel(objective, data: data)
+            let model = models[objective]!
             let evaluation = try evaluate(model, objective: objective, data: data, classifier: classifier,
                                           marginal: marginal, sampleCount: sampleCount)
             table.append((objective, evaluation))
@@ -118,7 +131,7 @@ struct Chapter06: ParsableCommand {
                                                                           adv: table.first { $0.0 == .adv }!.1)
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch06-results.json"))
-        print("Wrote figures and ch06-results.json to \(options.out)/")
+        print("Wrote figures and ch06-results.json to \(options.folder)/")
     }
 
     /// Best first, by each method's NLL (lower is a better likelihood).

@@ -20,7 +20,7 @@ extension Chapter06 {
             let fractions = values.indices.map { Double($0 + 1) / Double(values.count) }
             return PlotSeries(title: objective.rawValue.uppercased(), x: values, y: fractions, style: "lines lw 2")
         }
-        if let message = try figure.write(to: options.out) { note(message) }
+        if let message = try figure.write(to: options.folder) { note(message) }
     }
 
     /// The paper's baseline: a mixture with one isotropic Gaussian per training image,
@@ -52,14 +52,14 @@ extension Chapter06 {
         nllFigure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: nll, style: "linespoints lw 2 pt 7"),
                             PlotSeries(title: "ADV flow (exact)", x: [sigmas.first!, sigmas.last!],
                                        y: [adv.exactNLL.mean, adv.exactNLL.mean], style: "lines lw 2 dt 2")]
-        if let message = try nllFigure.write(to: options.out) { note(message) }
+        if let message = try nllFigure.write(to: options.folder) { note(message) }
         var modeFigure = GnuplotFigure(name: "ch06-mixture-mode", title: "One Gaussian per training image: MODE score against sigma",
                                        xLabel: "sigma", yLabel: "MODE score")
         modeFigure.settings = ["set logscale x", "set key bottom left"]
         modeFigure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: modes, style: "linespoints lw 2 pt 7"),
                              PlotSeries(title: "ADV flow", x: [sigmas.first!, sigmas.last!], y: [adv.mode.mean, adv.mode.mean],
                                         style: "lines lw 2 dt 2")]
-        if let message = try modeFigure.write(to: options.out) { note(message) }
+        if let message = try modeFigure.write(to: options.folder) { note(message) }
         let better = zip(nll, modes).filter { $0.0 < adv.exactNLL.mean && $0.1 > adv.mode.mean }.count
         print("Gaussian mixture: beats ADV on both held-out NLL and MODE score for \(better) of \(sigmas.count) values of sigma")
         return ["sigmas": sigmas, "test_nll_nats": nll, "mode_scores": modes, "sigmas_beating_adv_on_both": better]

@@ -50,7 +50,7 @@ struct ModelEvaluation {
 extension Chapter06 {
     /// Chapter 05's model of `objective`, or with --quick a few iterations' stand-in when
     /// chapter 05 has not been run.
-    func loadOrTrainModel(_ objective: Objective, data: DatasetSplits) throws -> NormalizingFlow {
+    func loadOrTrainModel(_ objective: Objective, data: DatasetSplits, checkpointDir: String) throws -> NormalizingFlow {
         let isCIFAR = data.name == .cifar10
         var generator = RandomGenerator(seed: options.seed)
         let path = (checkpointDir as NSString).appendingPathComponent("ch05-\(objective.rawValue).safetensors")
@@ -65,9 +65,20 @@ extension Chapter06 {
                 throw ChapterError("\(path) holds a \(architecture) model, which does not fit \(data.name.displayName)'s "
                                    + "\(data.test.imageShape) images; rerun chapter05-hybrid --dataset \(data.name.rawValue)")
             }
+            // Only a model whose recorded settings say what it is gets scored: the file name
+            // alone could be any model (chapter 03's, or ADV's renamed).
+            guard let recorded = metadata["objective"], metadata["chapter"] == "05" else {
+                throw ChapterError("\(path) does not record that chapter 05 trained it for an objective: rerun chapter05-hybrid")
+            }
+            guard recorded == objective.rawValue else {
+                throw ChapterError("\(path) holds a model trained with objective \(recorded), not \(objective.rawValue) (its metadata says so)")
+            }
+            if metadata["quick"] == "true" && !options.quick {
+                throw ChapterError("\(path) comes from a --quick run of chapter 05 (\(metadata["iterations"] ?? "?") iterations): rerun chapter05-hybrid without --quick, or pass --quick here")
+            }
             flow = loaded
-            let size = architecture == .nice ? "" : ", \(architecture)"
-            print("\(objective.rawValue.uppercased()): loaded \(path) (\(metadata["iterations"] ?? "?") iterations\(size))")
+            print("\(objective.rawValue.uppercased()): loaded \(path): \(architecture), \(metadata["configuration"] ?? "?") settings, "
+                  + "\(metadata["iterations"] ?? "?") iterations, lambda \(metadata["lambda"] ?? "?"), seed \(metadata["seed"] ?? "?")")
         } else if options.quick {
             note("\(path) not found: training a 3-iteration \(objective.rawValue) stand-in (run chapter05-hybrid for the real models)")
             // MNIST: the paper's NICE; CIFAR-10: chapter 05's quick Real NVP and narrow critic.

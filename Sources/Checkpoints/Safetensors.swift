@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import CZlib
 
 /// The safetensors format (Hugging Face), so checkpoints open in Python tools:
 ///
@@ -24,7 +25,14 @@ public enum Safetensors {
         }
     }
 
-    /// Writes named Float32 tensors and string metadata, atomically.
+    /// The metadata key of the CRC-32 (zlib's) of the tensor data, written by `write` and
+    /// checked by `read`, so a checkpoint changed on disk (a flipped bit, a weight edited
+    /// by hand, a copy cut short and padded) is an error rather than a different model.
+    public static let checksumKey = "data_crc32"
+
+    /// Writes named Float32 tensors and string metadata, atomically: the bytes go to a
+    /// temporary file of this process's own (two runs writing into one folder never share
+    /// one), which is then renamed over `path`.
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to path: String) throws {
         var header: [String: Any] = [:]
         var offset = 0
@@ -33,25 +41,29 @@ public enum Safetensors {
             header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count]]
             offset += 4 * tensor.count
         }
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var payload = Data(capacity: offset)
+        for (_, tensor) in tensors {
+            tensor.withUnsafeBufferPointer { buffer in
+                // Float32 little-endian: the in-memory layout on every platform Swift targets here.
+                payload.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                                                   count: buffer.count * 4))
+            }
+        }
+        var fullMetadata = metadata
+        fullMetadata[checksumKey] = String(checksum(payload))
+        header["__metadata__"] = fullMetadata
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // Pad the header with spaces to a multiple of 8 bytes, as the reference writer does.
         while json.count % 8 != 0 { json.append(0x20) }
         var file = Data(capacity: 8 + json.count + offset)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
-        for (_, tensor) in tensors {
-            tensor.withUnsafeBufferPointer { buffer in
-                // Float32 little-endian: the in-memory layout on every platform Swift targets here.
-                file.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                                                count: buffer.count * 4))
-            }
-        }
-        let temporary = path + ".partial"
+        file.append(payload)
+        let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             try file.write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw Failure.io(path: path, reason: "cannot write: \(error.localizedDescription)")
+            throw Failure.io(path: path, reason: "cannot write: \(reasonForWriting(into: (path as NSString).deletingLastPathComponent))")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -60,27 +72,35 @@ public enum Safetensors {
         }
     }
 
-    /// Reads every tensor and the metadata, validating the header against the file.
+    /// Reads every tensor and the metadata, validating the header against the file, the
+    /// checksum against the data, and every value for finiteness.
     public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        guard FileManager.default.fileExists(atPath: path) else { throw Failure.io(path: path, reason: "no such file") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Failure.io(path: path, reason: "no such file") }
+        guard !isFolder.boolValue else { throw Failure.io(path: path, reason: "is a folder, not a checkpoint file") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw Failure.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+            throw Failure.io(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")
         }
+        return try parse(data, path: path)
+    }
+
+    /// Parses the bytes of a safetensors file; `path` names it in errors. Every size in the
+    /// header is checked for overflow before it is used.
+    public static func parse(_ data: Data, path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         func corrupt(_ reason: String) -> Failure { .corrupt(path: path, reason: reason) }
         guard data.count >= 8 else { throw corrupt("\(data.count) bytes, shorter than the 8-byte header length") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(data.count - 8) else {
             throw corrupt("header length \(headerLength) exceeds the file's \(data.count) bytes")
         }
-        let headerEnd = 8 + Int(headerLength)
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)) as? [String: Any] else {
+        let headerEnd = data.startIndex + 8 + Int(headerLength)
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: (data.startIndex + 8)..<headerEnd)) as? [String: Any] else {
             throw corrupt("the header is not a JSON object")
         }
-        let payload = data.count - headerEnd
-        var tensors: [String: Tensor] = [:]
+        let payload = data.endIndex - headerEnd
         var metadata: [String: String] = [:]
-        var ranges: [(Int, Int)] = []
+        var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
                 guard let m = entry as? [String: String] else { throw corrupt("__metadata__ is not a map of strings") }
@@ -92,26 +112,71 @@ public enum Safetensors {
                 throw corrupt("entry \(name) lacks dtype, shape or data_offsets")
             }
             guard dtype == "F32" else { throw corrupt("tensor \(name) has dtype \(dtype); only F32 is supported") }
-            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw corrupt("tensor \(name) has shape \(shape)") }
+            // The element count and byte count must not overflow: a shape of huge sizes whose
+            // product wraps around to the right byte count would otherwise pass.
+            var count = 1
+            for size in shape {
+                guard size >= 0 else { throw corrupt("tensor \(name) has shape \(shape)") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow, product <= payload else { throw corrupt("tensor \(name): shape \(shape) is larger than the file") }
+                count = product
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
             guard begin >= 0, end >= begin, end <= payload, end - begin == 4 * count else {
                 throw corrupt("tensor \(name): offsets [\(begin), \(end)) do not hold shape \(shape) within \(payload) data bytes")
             }
-            ranges.append((begin, end))
-            let tensor = Tensor(uninitializedShape: shape)
-            data.withUnsafeBytes { raw in
-                UnsafeMutableRawPointer(tensor.storage.pointer).copyMemory(from: raw.baseAddress! + headerEnd + begin, byteCount: end - begin)
-            }
-            tensors[name] = tensor
+            entries.append((name, shape, begin, end))
         }
         // The tensors must tile the data without overlap (as the format requires).
         var position = 0
-        for (begin, end) in ranges.sorted(by: { $0.0 < $1.0 }) {
-            guard begin == position else { throw corrupt("tensor data overlaps or leaves a gap at byte \(position)") }
-            position = end
+        for entry in entries.sorted(by: { $0.begin < $1.begin }) {
+            guard entry.begin == position else { throw corrupt("tensor data overlaps or leaves a gap at byte \(position)") }
+            position = entry.end
         }
         guard position == payload else { throw corrupt("\(payload - position) bytes after the last tensor") }
+        let dataBytes = data.subdata(in: headerEnd..<data.endIndex)
+        if let recorded = metadata[checksumKey] {
+            guard UInt32(recorded) == checksum(dataBytes) else {
+                throw corrupt("its tensor data do not match the checksum recorded when it was written: the file was changed or damaged")
+            }
+        }
+        var tensors: [String: Tensor] = [:]
+        for entry in entries {
+            let tensor = Tensor(uninitializedShape: entry.shape)
+            dataBytes.withUnsafeBytes { raw in
+                UnsafeMutableRawPointer(tensor.storage.pointer).copyMemory(from: raw.baseAddress! + entry.begin, byteCount: entry.end - entry.begin)
+            }
+            let nonFinite = tensor.withUnsafeBufferPointer { $0.reduce(0) { $1.isFinite ? $0 : $0 + 1 } }
+            guard nonFinite == 0 else { throw corrupt("tensor \(entry.name) holds \(nonFinite) non-finite values (NaN or infinity)") }
+            tensors[entry.name] = tensor
+        }
         return (tensors, metadata)
+    }
+
+    /// zlib's CRC-32 of `bytes` (zlib ships with the course for the data files already).
+    public static func checksum(_ bytes: Data) -> UInt32 {
+        bytes.withUnsafeBytes { raw -> UInt32 in
+            var crc = crc32(0, nil, 0)
+            var start = raw.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            var remaining = raw.count
+            while remaining > 0, let chunkStart = start {
+                let chunk = min(remaining, Int(UInt32.max))
+                crc = crc32(crc, chunkStart, uInt(chunk))
+                start = chunkStart + chunk
+                remaining -= chunk
+            }
+            return UInt32(crc)
+        }
+    }
+
+    /// Why a file cannot be written into `folder`, in words (no such folder, a file in its
+    /// place, no permission).
+    static func reasonForWriting(into folder: String) -> String {
+        let folder = folder.isEmpty ? "." : folder
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) { return "the folder \(folder) does not exist" }
+        if !isFolder.boolValue { return "\(folder) is a file, not a folder" }
+        if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
+        return "the disk refused the write (\(String(cString: strerror(errno))))"
     }
 }

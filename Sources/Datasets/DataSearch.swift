@@ -115,18 +115,36 @@ public struct DatasetSplits {
     public var validation: LabelledImages
     public var test: LabelledImages
 
+    /// The fewest images an IDX data set may have (28x28 gray images of any source).
+    public static let minimumTraining = 6_000
+    public static let minimumTest = 1_000
+
     /// Loads a data set with the recipe's splits:
     /// MNIST and Fashion-MNIST: train = the first 50,000 training images, validation = the
-    /// last 10,000, test = the 10,000 test images. CIFAR-10: validation = the first 500
+    /// last 10,000, test = the 10,000 test images (another IDX data set of 28x28 images: the
+    /// last sixth of its training images, up to 10,000, for validation). CIFAR-10: validation = the first 500
     /// images of each class in the training batches, train = the other 45,000.
     public static func load(_ name: DatasetName, search: DataSearch) throws -> DatasetSplits {
         let folder = try search.require(name)
         func path(_ file: String) -> String { DataSearch.existing(folder, file)! }
         switch name {
         case .mnist, .fashionMNIST:
-            let training = try IDX.readImages(images: path("train-images-idx3-ubyte"), labels: path("train-labels-idx1-ubyte"))
-            let test = try IDX.readImages(images: path("t10k-images-idx3-ubyte"), labels: path("t10k-labels-idx1-ubyte"))
-            let split = max(0, training.count - 10_000)
+            let trainPath = path("train-images-idx3-ubyte"), testPath = path("t10k-images-idx3-ubyte")
+            let training = try IDX.readImages(images: trainPath, labels: path("train-labels-idx1-ubyte"))
+            let test = try IDX.readImages(images: testPath, labels: path("t10k-labels-idx1-ubyte"))
+            // The chapters' networks are built for 28x28 gray images, and their smoke runs take
+            // 1,000 validation and test images and 5,000 training images at most.
+            for (file, set) in [(trainPath, training), (testPath, test)] where set.imageShape != [1, 28, 28] {
+                throw DataError.malformed(path: file, reason: "its images are \(set.imageShape.dropFirst().map(String.init).joined(separator: "x")); the course needs 28x28 gray images")
+            }
+            guard training.count >= minimumTraining else {
+                throw DataError.malformed(path: trainPath, reason: "\(training.count) training images; the course needs at least \(minimumTraining) (a sixth of them, up to 10,000, are kept for validation)")
+            }
+            guard test.count >= minimumTest else {
+                throw DataError.malformed(path: testPath, reason: "\(test.count) test images; the course needs at least \(minimumTest)")
+            }
+            // MNIST's 60,000 give the recipe's split: the last 10,000 for validation.
+            let split = training.count - min(10_000, training.count / 6)
             return DatasetSplits(name: name, train: training.slice(0..<split),
                                  validation: training.slice(split..<training.count), test: test)
         case .cifar10:

@@ -112,8 +112,10 @@ public enum Gnuplot {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `gnuplot script` in `directory`. Returns nil on success, a note when gnuplot is
-    /// absent or warned; throws when gnuplot reports an error in the script.
+    /// Runs `gnuplot script` in `directory`. Returns nil on success, and a note when gnuplot
+    /// is absent, warned or failed (a script it rejects, a build without the pngcairo
+    /// terminal): a figure that cannot be drawn never costs a run its numbers. The note of
+    /// a failure starts with "gnuplot failed", which CI treats as an error.
     public static func render(script: String, in directory: String) throws -> String? {
         guard let executable else {
             return "gnuplot is not on the PATH: \(script) was written but not rendered (apt-get install gnuplot)"
@@ -125,7 +127,9 @@ public enum Gnuplot {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        do { try process.run() } catch {
+            return "\(script): gnuplot failed to start (\(error.localizedDescription)); the script and data are written, the PNG is not"
+        }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         // gnuplot reports both errors and warnings on stderr. Warnings (an empty range it
@@ -135,8 +139,8 @@ public enum Gnuplot {
         let warnings = lines.filter { $0.localizedCaseInsensitiveContains("warning:") }
         let problems = lines.filter { !$0.localizedCaseInsensitiveContains("warning:") }
         if process.terminationStatus != 0 || !problems.isEmpty {
-            throw FigureError.io(path: (directory as NSString).appendingPathComponent(script),
-                                 message: "gnuplot failed: \(problems.isEmpty ? "exit \(process.terminationStatus)" : problems.joined(separator: " / "))")
+            let path = (directory as NSString).appendingPathComponent(script)
+            return "gnuplot failed on \(path): \(problems.isEmpty ? "exit \(process.terminationStatus)" : problems.joined(separator: " / ")); the script and data are written, the PNG is not"
         }
         if !warnings.isEmpty { return "\(script): gnuplot \(warnings.joined(separator: " / "))" }
         return nil

@@ -30,6 +30,8 @@ public struct ResultsFile {
         case let d as [String: Any]: return d.mapValues(sanitise)
         case let a as [Any]: return a.map(sanitise)
         case let f as Float: return sanitise(Double(f))
+        // A seed may use all 64 bits; beyond Int's range it is written as a string.
+        case let u as UInt64: return u <= UInt64(Int.max) ? Int(u) : String(u)
         case let x as Double: return x.isFinite ? x : (x.isNaN ? "NaN" : (x > 0 ? "Infinity" : "-Infinity"))
         default: return value
         }

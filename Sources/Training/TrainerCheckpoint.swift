@@ -59,20 +59,35 @@ extension FlowTrainer {
         }
         guard let savedIteration = Int(try field("iteration")), let adamStep = Int(try field("adam_step")),
               let state = UInt64(try field("noise_state")), let increment = UInt64(try field("noise_increment")),
-              let savedBatch = Int(try field("batch_size")), savedBatch == batchSize else {
-            throw CheckpointMismatch(source: path, reason: "its metadata is malformed or its batch size differs")
+              savedIteration >= 0, adamStep >= 0, let savedBatch = Int(try field("batch_size")) else {
+            throw CheckpointMismatch(source: path, reason: "its iteration, optimiser step, noise state or batch size is malformed")
+        }
+        guard savedBatch == batchSize else {
+            throw CheckpointMismatch(source: path, reason: "it was trained with batch size \(savedBatch), this run uses \(batchSize)")
+        }
+        // The data order and the noise are drawn from the seed: resuming under another
+        // seed would splice two runs together.
+        guard try field("seed") == String(seed) else {
+            throw CheckpointMismatch(source: path, reason: "it was trained with seed \(metadata["seed"] ?? ""), this run uses seed \(seed); pass --seed \(metadata["seed"] ?? "")")
+        }
+        // Everything is checked before anything is changed.
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let savedHistory: [TrainingRecord]
+        do {
+            savedHistory = try decoder.decode([TrainingRecord].self, from: Data(try field("history").utf8))
+        } catch {
+            throw CheckpointMismatch(source: path, reason: "its learning-curve history is not valid JSON records")
         }
         try restoreState(of: model, from: tensors, source: path)
         let (first, second) = try savedMoments(for: model, prefix: "adam", in: tensors, source: path)
         optimiser.restore(step: adamStep, firstMoments: first, secondMoments: second)
         noise = RandomGenerator(restoring: (state, increment))
         iteration = savedIteration
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        history = try decoder.decode([TrainingRecord].self, from: Data(try field("history").utf8))
+        history = savedHistory
         let bestTensors = tensors.filter { $0.key.hasPrefix("best.") }.map { (String($0.key.dropFirst(5)), $0.value) }
         bestState = bestTensors.isEmpty ? nil : bestTensors
-        if let i = metadata["best_iteration"].flatMap(Int.init), let v = metadata["best_validation_nll"].flatMap(Double.init) {
+        if let i = metadata["best_iteration"].flatMap(Int.init), i >= 0, let v = metadata["best_validation_nll"].flatMap(Double.init) {
             best = (i, v)
         }
     }

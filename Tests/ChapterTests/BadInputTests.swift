@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TestSupport
+import TensorCore
+import Flows
+import Training
+
+/// The chapters as a user runs them, with bad flags and bad files: each must stop with a
+/// one-line message naming what is wrong and a non-zero exit that is not a trap
+/// (ArgumentParser's 64 for a bad value, 1 for a file or folder that cannot be used), before
+/// any training. The binaries are the ones built beside this test bundle.
+@Suite("Chapters answer bad input with a message")
+struct BadInputTests {
+    /// Runs the built program `name` with `arguments` in `folder`; returns its exit
+    /// status and the text of its standard error.
+    static func run(_ name: String, _ arguments: [String], in folder: String? = nil) throws -> (status: Int32, errors: String) {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var binary = here.appendingPathComponent(name)
+        if !FileManager.default.isExecutableFile(atPath: binary.path) {
+            binary = here.deletingLastPathComponent().appendingPathComponent(name)
+        }
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "\(name) is not built beside the tests; run `swift build` first")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// The first line of `text` that says "Error".
+    static func errorLine(_ text: String) -> String {
+        text.split(separator: "\n").first { $0.contains("Error") }.map(String.init) ?? text
+    }
+
+    @Test("out-of-range values are refused before any work, naming the option", arguments: [
+        ("chapter02-coupling-layers", ["--batch-size", "20000"], "--batch-size"),
+        ("chapter03-realnvp", ["--epochs", "9223372036854775807"], "--epochs"),
+        ("chapter05-hybrid", ["--epochs", "9223372036854775807"], "--epochs"),
+        ("chapter05-hybrid", ["--iterations", "9223372036854775807"], "--iterations"),
+        ("chapter04-wgan-critic", ["--toy-iterations", "0"], "--toy-iterations"),
+        ("chapter01-change-of-variables", ["--samples", "99999999999"], "--samples"),
+        ("chapter06-evaluation", ["--samples", "5"], "--samples"),
+        ("flowgan-bench", ["mlp", "--batch-size", "100000000"], "--batch-size"),
+        ("chapter05-hybrid", ["--seed", "18446744073709551616"], "--seed"),
+    ])
+    func outOfRange(program: String, arguments: [String], option: String) throws {
+        let (status, errors) = try Self.run(program, arguments)
+        #expect(status == 64, "\(program) \(arguments): exit \(status)")
+        #expect(Self.errorLine(errors).contains(option), "\(errors)")
+    }
+
+    @Test("the largest seed runs a chapter to the end and is recorded exactly (it trapped when converted to Int)")
+    func largestSeed() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let (status, errors) = try Self.run("chapter01-change-of-variables", ["--quick", "--seed", "18446744073709551615", "--out", scratch.path])
+        #expect(status == 0, "\(errors)")
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.file("ch01-results.json")))) as? [String: Any]
+        #expect(results?["seed"] as? String == "18446744073709551615")
+    }
+
+    @Test("an output or checkpoint folder that is a file is reported at the start", arguments: ["--out", "--checkpoint-dir"])
+    func folderIsAFile(option: String) throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let file = try scratch.write([1], to: "taken")
+        var arguments = ["--quick", option, file]
+        if option == "--checkpoint-dir" { arguments += ["--out", scratch.file("out")] }
+        let (status, errors) = try Self.run("chapter05-hybrid", arguments, in: scratch.path)
+        #expect(status == 1)
+        #expect(Self.errorLine(errors).contains("\(option) \(file): is a file, not a folder"), "\(errors)")
+    }
+
+    /// A folder `mnist/` of IDX files with `train` training and `test` test images of
+    /// `side` x `side` pixels (all zero), labels cycling 0-9.
+    static func idxFolder(in scratch: ScratchFolder, train: Int, test: Int, side: Int) throws -> String {
+        func images(_ n: Int) -> [UInt8] {
+            [0, 0, 8, 3] + [n, side, side].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+                + [UInt8](repeating: 0, count: n * side * side)
+        }
+        func labels(_ n: Int) -> [UInt8] {
+            [0, 0, 8, 1] + (0..<4).map { UInt8(truncatingIfNeeded: n >> (24 - 8 * $0)) } + (0..<n).map { UInt8($0 % 10) }
+        }
+        try scratch.write(images(train), to: "data/mnist/train-images-idx3-ubyte")
+        try scratch.write(labels(train), to: "data/mnist/train-labels-idx1-ubyte")
+        try scratch.write(images(test), to: "data/mnist/t10k-images-idx3-ubyte")
+        try scratch.write(labels(test), to: "data/mnist/t10k-labels-idx1-ubyte")
+        return scratch.file("data")
+    }
+
+    @Test("an IDX data set of 14x14 images, or of too few images, is refused when loaded, saying what is needed",
+          arguments: [(2000, 500, 14, "28x28"), (2000, 1000, 28, "at least 6000"), (6000, 200, 28, "at least 1000")])
+    func smallOrOddData(train: Int, test: Int, side: Int, expected: String) throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let data = try Self.idxFolder(in: scratch, train: train, test: test, side: side)
+        let (status, errors) = try Self.run("chapter03-realnvp", ["--quick", "--data-dir", data, "--out", scratch.file("out"),
+                                                                  "--checkpoint-dir", scratch.file("checkpoints")])
+        #expect(status == 1)
+        #expect(Self.errorLine(errors).contains(expected), "\(errors)")
+    }
+}
+
+/// Chapter 06 scores only models whose metadata says what they are.
+@Suite("Chapter 06 checks the models it is given before any work")
+struct ChapterSixInputTests {
+    /// Writes ch05-mle/adv/hybrid.safetensors into `folder`: tiny NICE models whose
+    /// metadata is chapter 05's, with `edit` applied to the one of `objective`.
+    static func models(in folder: String, editing objective: String, _ edit: (inout [String: String]) -> Void) throws {
+        for name in ["mle", "adv", "hybrid"] {
+            var generator = RandomGenerator(seed: 1)
+            let architecture = FlowArchitecture.nice(hidden: 4, depth: 0)
+            let flow = architecture.build(generator: &generator)
+            var metadata = architecture.metadata.merging(["objective": name, "chapter": "05", "dataset": "mnist",
+                                                          "iterations": "3", "quick": "false", "seed": "0"]) { $1 }
+            if name == objective { edit(&metadata) }
+            try saveModel(flow, metadata: metadata, to: (folder as NSString).appendingPathComponent("ch05-\(name).safetensors"))
+        }
+    }
+
+    @Test("a model saved under another objective's name, a quick model in a full run, or chapter 03's model: refused",
+          arguments: [("objective", "adv", "trained with objective adv, not mle"),
+                      ("quick", "true", "comes from a --quick run"),
+                      ("chapter", "03", "does not record that chapter 05 trained it")])
+    func refused(key: String, value: String, expected: String) throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        try Self.models(in: scratch.path, editing: "mle") { $0[key] = value }
+        let (status, errors) = try BadInputTests.run("chapter06-evaluation", ["--checkpoint-dir", scratch.path, "--out", scratch.file("out"),
+                                                                               "--data-dir", repositoryDataFolder])
+        #expect(status == 1)
+        #expect(BadInputTests.errorLine(errors).contains(expected), "\(errors)")
+        // Refused before the classifier was trained (it would have been cached here).
+        #expect(try !scratch.contents().contains { $0.hasPrefix("ch06-classifier") })
+    }
+}
