@@ -69,6 +69,8 @@ struct Chapter04: ParsableCommand {
             }
         }
         results["toy"] = toy
+        // The 2-D numbers are kept even if the MNIST part fails; written again at the end.
+        try results.write(to: options.outputPath("ch04-results.json"))
 
         let mnist = try trainImages(data, iterations: iterations ?? (options.quick ? 4 : 300))
         for (key, value) in mnist { results[key] = value }
