@@ -7,6 +7,8 @@ set ylabel "MODE score"
 set grid
 set key top right
 set logscale x
-set key bottom left
+set key outside right
 plot 'ch06-mixture-mode.dat' index 0 using 1:2 with linespoints lw 2 pt 7 title "Gaussian mixture", \
-     'ch06-mixture-mode.dat' index 1 using 1:2 with lines lw 2 dt 2 title "ADV flow"
+     'ch06-mixture-mode.dat' index 1 using 1:2 with lines lw 2 dt 2 title "MLE flow", \
+     'ch06-mixture-mode.dat' index 2 using 1:2 with lines lw 2 dt 4 title "ADV flow", \
+     'ch06-mixture-mode.dat' index 3 using 1:2 with lines lw 2 dt 3 title "HYBRID flow"

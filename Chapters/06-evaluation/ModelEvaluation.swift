@@ -14,19 +14,34 @@ struct ModelEvaluation {
     var exactNLL: (mean: Double, standardError: Double)
     var kdeNLL: (mean: Double, standardError: Double)
     var kdeBandwidth: Double
+    /// The bandwidth search: mean validation NLL at each bandwidth of `kdeGrid`.
+    var kdeGrid: [Double]
+    var kdeValidationNLL: [Double]
     var ais: AISResult
     var aisImages: Int
+    var aisSigma: Double
+    /// The exact NLL of the very images (same dequantisation) AIS estimated.
+    var aisImagesExactNLL: [Double]
     var mode: ScoreWithSpread
     var inception: ScoreWithSpread
+    /// Singular values of ∂x/∂z (pixel space) and ∂s/∂z (logit space), in Double, per point.
     var singularValues: [[Double]]
     var conditionNumbers: [Double]
+    var logitSingularValues: [[Double]]
+    var logitConditionNumbers: [Double]
     /// The rows of ∂G/∂z whose singular values were taken (all, unless a CIFAR-10 smoke run).
     var jacobianRows: Int
+    /// The exact NLL's two parts on 1,000 test images: -mean log p(f(x)) and -mean log |det ∂f/∂x|.
+    var priorTerm: Double
+    var volumeTerm: Double
 
-    var medianCondition: Double {
-        let sorted = conditionNumbers.sorted()
-        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
+
+    var medianCondition: Double { Self.median(conditionNumbers) }
 
     /// The three NLLs in bits/dim as well (CIFAR-10's unit): bpd = 8 + NLL / (D ln 2).
     func bitsPerDimensionEntries(dimension: Int) -> [String: Any] {
@@ -36,14 +51,29 @@ struct ModelEvaluation {
          "ais_nll_bits_per_dim": bitsPerDimension(nllNats: ais.meanNLL, dimension: dimension)]
     }
 
-    var dictionary: [String: Any] {
-        ["exact_nll_nats": exactNLL.mean, "exact_nll_standard_error": exactNLL.standardError,
+    func dictionary(dimension: Int) -> [String: Any] {
+        let allPixel = singularValues.flatMap { $0 }, allLogit = logitSingularValues.flatMap { $0 }
+        let aisExact = aisImagesExactNLL.reduce(0, +) / Double(max(aisImagesExactNLL.count, 1))
+        return ["exact_nll_nats": exactNLL.mean, "exact_nll_standard_error": exactNLL.standardError,
          "kde_nll_nats": kdeNLL.mean, "kde_nll_standard_error": kdeNLL.standardError, "kde_bandwidth": kdeBandwidth,
+         "kde_nll_floor_nats": KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: kdeBandwidth),
+         "kde_bandwidth_grid": kdeGrid, "kde_validation_nll_nats": kdeValidationNLL,
          "ais_nll_nats": ais.meanNLL, "ais_nll_standard_error": ais.standardError, "ais_images": aisImages,
+         "ais_sigma": aisSigma, "ais_nll_floor_nats": AISConfiguration.floorNLL(dimension: dimension, sigma: aisSigma),
+         "ais_images_exact_nll_nats": aisExact, "ais_minus_exact_nats": ais.meanNLL - aisExact,
          "ais_acceptance_rate": ais.acceptanceRate,
+         "nll_prior_term_nats": priorTerm, "nll_volume_term_nats": volumeTerm,
          "mode_score": mode.mean, "mode_score_sd": mode.standardDeviation,
          "inception_score": inception.mean, "inception_score_sd": inception.standardDeviation,
-         "jacobian_condition_median": medianCondition, "jacobian_conditions": conditionNumbers]
+         "jacobian_points": singularValues.count,
+         "jacobian_condition_median": medianCondition, "jacobian_conditions": conditionNumbers,
+         "jacobian_singular_value_median": Self.median(allPixel), "jacobian_singular_value_min": allPixel.min() ?? Double.nan,
+         "jacobian_singular_value_max": allPixel.max() ?? Double.nan,
+         "jacobian_log_singular_value_mean": allPixel.map { Foundation.log($0) }.reduce(0, +) / Double(max(allPixel.count, 1)),
+         "logit_jacobian_condition_median": Self.median(logitConditionNumbers),
+         "logit_jacobian_singular_value_median": Self.median(allLogit),
+         "logit_jacobian_singular_value_min": allLogit.min() ?? Double.nan,
+         "logit_jacobian_singular_value_max": allLogit.max() ?? Double.nan]
     }
 }
 
@@ -130,20 +160,23 @@ extension Chapter06 {
         let kde = KernelDensityEstimate(centres: generated.reshaped([sampleCount, -1]))
         var noise = RandomGenerator(seed: 12345, stream: 3003)
         let validation = Dequantization.apply(data.validation.slice(0..<1000).images, generator: &noise).reshaped([1000, -1])
-        let (bandwidth, _) = KernelDensityEstimate.selectBandwidth(
-            centres: generated.reshaped([sampleCount, -1]), validation: validation,
-            grid: KernelDensityEstimate.logSpacedGrid(from: 0.01, to: 1.0, count: 15))
+        let grid = KernelDensityEstimate.logSpacedGrid(from: 0.01, to: 1.0, count: 15)
+        let (bandwidth, _, search) = KernelDensityEstimate.selectBandwidth(
+            centres: generated.reshaped([sampleCount, -1]), validation: validation, grid: grid)
         let kdeNLL = kde.negativeLogLikelihood(Dequantization.apply(testImages, generator: &noise).reshaped([testImages.shape[0], -1]),
                                                bandwidth: bandwidth)
         // [/book:kde]
 
         // [book:ais]
         // AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I).
-        let aisCount = min(aisImages ?? (options.quick || isCIFAR ? 2 : 10), data.test.count)
+        let aisCount = min(aisImages ?? (options.quick || isCIFAR ? 2 : 20), data.test.count)
         let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
-        let configuration = options.quick
+        var configuration = options.quick
             ? AISConfiguration(steps: isCIFAR ? 10 : 20, leapfrogSteps: 5, chains: 2)
-            : (isCIFAR ? AISConfiguration(steps: 20, leapfrogSteps: 5, chains: 2) : AISConfiguration(steps: 100, leapfrogSteps: 5, chains: 4))
+            : (isCIFAR ? AISConfiguration(steps: 20, leapfrogSteps: 5, chains: 2) : AISConfiguration(steps: aisSteps, leapfrogSteps: 5, chains: 4))
+        configuration.noiseStandardDeviation = aisSigma
+        configuration.schedule = AISConfiguration.schedule(sigma: aisSigma)
+        configuration.initialStepSize = min(configuration.initialStepSize, aisSigma)
         var chainGenerator = RandomGenerator(seed: options.seed, stream: 607)
         let progress = ProgressLine("\(label) AIS", total: configuration.steps)
         let ais = annealedImportanceSampling(
@@ -152,29 +185,50 @@ extension Chapter06 {
             samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
             images: aisTargets, configuration: configuration, generator: &chainGenerator,
             progress: { done, _ in progress.update(done) })
+        // The exact NLL of the same images, for the gap.
+        let aisExact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(aisTargets)).value.values.map { -Double($0) } }
         // [/book:ais]
 
-        // The generator's Jacobian dG/dz at random latent points: its singular values.
+        // The exact NLL in its two parts, on 1,000 dequantised test images: -log p(z) at
+        // z = f(x) (how far into the prior's tails f sends the image) and -log |det ∂f/∂x|
+        // (how much f stretches volume around it).
+        var splitNoise = RandomGenerator(seed: 12345, stream: 3005)
+        let splitImages = Dequantization.apply(testImages.slice(0..<min(1000, testImages.shape[0]), alongAxis: 0), generator: &splitNoise)
+        let (priorTerm, volumeTerm) = GradientRecording.withoutRecording { () -> (Double, Double) in
+            let (z, logDeterminant) = flow.flow.forward(Variable(splitImages))
+            let logPrior = flow.prior.logProbability(z).value.values
+            let n = Double(logPrior.count)
+            return (-logPrior.reduce(0) { $0 + Double($1) } / n, -logDeterminant.value.values.reduce(0) { $0 + Double($1) } / n)
+        }
+
+        // The generator's Jacobian ∂G/∂z at random latent points: its singular values in
+        // Double, through the pixel map's own derivative (see flowJacobianSpectra).
         var jacobianGenerator = RandomGenerator(seed: options.seed, stream: 608)
-        let spectrum = try singularValueSpectrum({ flow.generate($0) }, latentDimension: flow.dimension,
-                                                 points: jacobianPoints ?? (options.quick || isCIFAR ? 1 : 5),
-                                                 samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
-                                                 generator: &jacobianGenerator,
-                                                 // 3072 copies of one point through Real NVP at once would not fit in memory.
-                                                 rowsPerPass: isCIFAR ? 128 : nil,
-                                                 outputRows: jacobianRowSubset(isCIFAR: isCIFAR, dimension: flow.dimension))
-        let evaluation = ModelEvaluation(exactNLL: exact, kdeNLL: kdeNLL, kdeBandwidth: bandwidth, ais: ais, aisImages: aisCount,
-                                         mode: mode, inception: inception, singularValues: spectrum.singularValues,
-                                         conditionNumbers: spectrum.conditionNumbers,
-                                         jacobianRows: spectrum.singularValues.first?.count ?? 0)
+        let spectra = try flowJacobianSpectra(flow, points: jacobianPoints ?? (options.quick || isCIFAR ? 1 : 20),
+                                              generator: &jacobianGenerator,
+                                              // 3072 copies of one point through Real NVP at once would not fit in memory.
+                                              rowsPerPass: isCIFAR ? 128 : nil,
+                                              outputRows: jacobianRowSubset(isCIFAR: isCIFAR, dimension: flow.dimension))
+        let evaluation = ModelEvaluation(exactNLL: exact, kdeNLL: kdeNLL, kdeBandwidth: bandwidth, kdeGrid: grid,
+                                         kdeValidationNLL: search.map { -$0 }, ais: ais, aisImages: aisCount,
+                                         aisSigma: aisSigma, aisImagesExactNLL: aisExact,
+                                         mode: mode, inception: inception, singularValues: spectra.pixel,
+                                         conditionNumbers: spectra.pixelConditions, logitSingularValues: spectra.logit,
+                                         logitConditionNumbers: spectra.logitConditions,
+                                         jacobianRows: spectra.pixel.first?.count ?? 0,
+                                         priorTerm: priorTerm, volumeTerm: volumeTerm)
         if isCIFAR {
             print(String(format: "%@: exact NLL %.3f bits/dim, AIS %.3f, KDE %.3f", label,
                          bitsPerDimension(nllNats: exact.mean, dimension: flow.dimension),
                          bitsPerDimension(nllNats: ais.meanNLL, dimension: flow.dimension),
                          bitsPerDimension(nllNats: kdeNLL.mean, dimension: flow.dimension)))
         }
-        print(String(format: "%@: exact NLL %.1f, AIS %.1f (%d images), KDE %.1f (bandwidth %.3f); MODE %.2f, Inception %.2f; median condition number %.3g",
-                     label, exact.mean, ais.meanNLL, aisCount, kdeNLL.mean, bandwidth, mode.mean, inception.mean, evaluation.medianCondition))
+        let aisExactMean = aisExact.reduce(0, +) / Double(max(aisExact.count, 1))
+        print(String(format: "%@: exact NLL %.1f; AIS %.1f ± %.1f on %d images whose exact NLL is %.1f (floor %.0f at sigma %.3g); KDE %.1f (bandwidth %.3f, floor %.0f); MODE %.2f, Inception %.2f; median condition number %.3g",
+                     label, exact.mean, ais.meanNLL, ais.standardError, aisCount, aisExactMean,
+                     AISConfiguration.floorNLL(dimension: flow.dimension, sigma: aisSigma), aisSigma, kdeNLL.mean, bandwidth,
+                     KernelDensityEstimate.floorNLL(dimension: flow.dimension, bandwidth: bandwidth), mode.mean, inception.mean,
+                     evaluation.medianCondition))
         return evaluation
     }
 

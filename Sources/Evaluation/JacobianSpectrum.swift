@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import Autodiff
+import Flows
 
 // The conditioning of a generator (the paper's Figure 4): the singular values of its
 // Jacobian ∂G/∂z at points drawn from the prior. Adversarially trained generators have
@@ -104,4 +105,80 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
         conditionNumbers.append(smallest > 0 ? largest / smallest : .infinity)
     }
     return (spectra, conditionNumbers)
+}
+
+/// The spectra of a flow's generator G = (pixel map) ∘ (logit-space map), at points z
+/// drawn from its prior: of the pixel-space Jacobian ∂x/∂z (the paper's Figure 4) and of
+/// the logit-space Jacobian ∂s/∂z, both with their condition numbers.
+public struct FlowJacobianSpectra {
+    public var pixel: [[Double]]
+    public var pixelConditions: [Double]
+    public var logit: [[Double]]
+    public var logitConditions: [Double]
+}
+
+// [book:flow-jacobian]
+/// The singular values of ∂G/∂z for a flow whose first layer is the logit preprocessing,
+/// in a precision that can show them.
+///
+/// Why not the Jacobian of G in Float32: the last step of G is the pixel map
+/// x = (sigmoid(s) - α) / (1 - 2α), applied to each logit s_i on its own, whose derivative
+/// sigmoid(s)(1 - sigmoid(s)) / (1 - 2α) is computed in Float32 as y(1 - y), exactly 0 once
+/// sigmoid(s) rounds to 1 (s above about 17). A saturated pixel then shows up as a zero
+/// singular value, which is the rounding, not the model. Here the chain rule is split:
+///
+///     ∂x/∂z = diag(d) · ∂s/∂z,   d_i = e^{-|s_i|} / (1 + e^{-|s_i|})² / (1 - 2α),
+///
+/// the logit-space Jacobian ∂s/∂z from the engine's reverse mode (no saturation there:
+/// its entries are products of the couplings' own derivatives), and the diagonal d from
+/// the logits in Double, a form that stays positive down to e^{-745}. The product and
+/// both singular value decompositions are in Double.
+public func flowJacobianSpectra(_ flow: NormalizingFlow, points: Int, generator: inout RandomGenerator,
+                                rowsPerPass: Int? = nil, outputRows: [Int]? = nil) throws -> FlowJacobianSpectra {
+    let d = flow.latentShape.reduce(1, *)
+    let latents = flow.prior.sample(points, shape: [d], generator: &generator)
+    var spectra = FlowJacobianSpectra(pixel: [], pixelConditions: [], logit: [], logitConditions: [])
+    for p in 0..<points {
+        let z = latents.slice(p..<(p + 1), alongAxis: 0).reshaped([d])
+        let (pixelJacobian, logitJacobian) = flowJacobians(flow, at: z, rowsPerPass: rowsPerPass, outputRows: outputRows)
+        let rows = logitJacobian.count / d
+        let pixelValues = try LinearAlgebra.singularValues(rows: rows, columns: d, rowMajor: pixelJacobian)
+        let logitValues = try LinearAlgebra.singularValues(rows: rows, columns: d, rowMajor: logitJacobian)
+        spectra.pixel.append(pixelValues)
+        spectra.logit.append(logitValues)
+        spectra.pixelConditions.append(conditionNumber(pixelValues))
+        spectra.logitConditions.append(conditionNumber(logitValues))
+    }
+    return spectra
+}
+
+/// ∂x/∂z and ∂s/∂z at z, row-major in Double ([rows, d]; the rows `outputRows` if given).
+public func flowJacobians(_ flow: NormalizingFlow, at z: Tensor, rowsPerPass: Int? = nil,
+                          outputRows: [Int]? = nil) -> (pixel: [Double], logit: [Double]) {
+    guard let pixelMap = flow.flow.layers.first as? LogitLayer else {
+        preconditionFailure("flowJacobians needs a flow whose first layer is the logit preprocessing")
+    }
+    let inner = Array(flow.flow.layers.dropFirst().reversed())
+    let toLogits: (Variable) -> Variable = { z in inner.reduce(z) { $1.inverse($0).output } }
+    let d = z.count
+    let logitJacobian = rowsPerPass.map { generatorJacobian(toLogits, at: z, rowsPerPass: $0, outputRows: outputRows) }
+        ?? generatorJacobian(toLogits, at: z)
+    let logits = GradientRecording.withoutRecording { toLogits(Variable(z.reshaped([1, d]))).value.values }
+    let rows = outputRows ?? Array(logits.indices)
+    let alpha = Double(pixelMap.transform.alpha)
+    let logit = logitJacobian.values.map(Double.init)
+    var pixel = logit
+    for (r, i) in rows.enumerated() {
+        let e = Foundation.exp(-abs(Double(logits[i])))
+        let derivative = e / ((1 + e) * (1 + e)) / (1 - 2 * alpha)
+        for j in 0..<d { pixel[r * d + j] *= derivative }
+    }
+    return (pixel, logit)
+}
+// [/book:flow-jacobian]
+
+/// σ_max / σ_min (infinite when σ_min = 0).
+func conditionNumber(_ values: [Double]) -> Double {
+    let largest = values.first ?? 0, smallest = values.last ?? 0
+    return smallest > 0 ? largest / smallest : .infinity
 }

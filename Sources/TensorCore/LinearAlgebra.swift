@@ -46,8 +46,14 @@ public enum LinearAlgebra {
     /// demand full-size leading dimensions for the singular vectors it is not asked for.
     public static func singularValues(_ a: Tensor) throws -> [Double] {
         precondition(a.rank == 2, "singularValues needs a matrix, got shape \(a.shape)")
-        let m = a.shape[0], n = a.shape[1]
-        var transposed = a.values.map(Double.init)   // column-major n x m: the transpose of A
+        return try singularValues(rows: a.shape[0], columns: a.shape[1], rowMajor: a.values.map(Double.init))
+    }
+
+    /// The singular values, largest first, of the m x n matrix whose entries are `values`
+    /// row by row, in Double throughout.
+    public static func singularValues(rows m: Int, columns n: Int, rowMajor values: [Double]) throws -> [Double] {
+        precondition(values.count == m * n, "\(values.count) values for a \(m) x \(n) matrix")
+        var transposed = values   // column-major n x m: the transpose of A
         var s = [Double](repeating: 0, count: min(m, n))
         var unusedU = [Double](repeating: 0, count: 1), unusedV = [Double](repeating: 0, count: 1)
         BLASThreads.configure()

@@ -100,12 +100,15 @@ struct AISTests {
 
     @Test("matches log N(x; b, AAᵀ + σ²I) within a few standard errors", arguments: [
         (2, 3, 0.3, UInt64(11)), (3, 5, 0.2, UInt64(12)), (4, 6, 0.1, UInt64(13)),
+        // Chapter 06's noise level: a posterior hundreds of times narrower than the prior.
+        (2, 4, 0.003, UInt64(14)),
     ])
     func closedForm(latent: Int, observed: Int, sigma: Double, seed: UInt64) {
         let model = LinearGaussian(latent: latent, observed: observed, seed: seed)
         let xs = model.observations(3, sigma: sigma, seed: seed + 100)
         var configuration = AISConfiguration(steps: 1000, leapfrogSteps: 5, chains: 4,
-                                             noiseStandardDeviation: sigma, initialStepSize: 0.1)
+                                             noiseStandardDeviation: sigma, initialStepSize: min(0.1, sigma),
+                                             schedule: AISConfiguration.schedule(sigma: sigma))
         configuration.maximumBatchRows = 128   // two groups of images, as on real data
         let (means, errors, result) = AISTests.estimate(model, xs, replicas: 16, configuration: configuration, seed: seed + 200)
         for (i, x) in xs.enumerated() {

@@ -126,3 +126,74 @@ struct JacobianSpectrumTests {
         #expect(offDiagonal.max()! > 1e-3 * scale)
     }
 }
+
+/// `flowJacobianSpectra`: the pixel-space Jacobian in Double, where Float32 would round a
+/// saturated pixel's derivative to zero.
+@Suite("A flow's Jacobian in Double through the pixel map")
+struct FlowJacobianTests {
+    /// G(z) = pixel(z · e^{-b}) for the flow [logit, scaling by b]: ∂x_i/∂z_i =
+    /// sigmoid'(s_i) e^{-b_i} / (1 - 2α) with s_i = z_i e^{-b_i}, off-diagonal zero.
+    @Test("logit + diagonal scaling: the closed form, also for logits of 30 to 60 where Float32's sigmoid is exactly 1")
+    func closedForm() throws {
+        let logScales: [Float] = [0.2, -0.5, 0.0, 0.3]
+        let flow = NormalizingFlow([LogitLayer(), DiagonalScaling(shape: [4])], prior: .standardLogistic,
+                                   sampleShape: [4], latentShape: [4])
+        (flow.flow.layers[1] as! DiagonalScaling).logScale.value = Tensor(shape: [1, 4], values: logScales)
+        let z = Tensor(shape: [4], values: [0.7, 30, -45, 60])
+        // The Float32 path saturates: its Jacobian has exact zeros on those rows.
+        let float32 = generatorJacobian({ flow.generate($0) }, at: z)
+        #expect(float32[1, 1] == 0 && float32[3, 3] == 0)
+        let alpha = 1e-7
+        let expected = (0..<4).map { i -> Double in
+            let s = Double(z.values[i]) * Foundation.exp(-Double(logScales[i]))
+            let y = 1 / (1 + Foundation.exp(-s))
+            // sigmoid'(s) = y (1 - y), in Double with 1 - y = e^{-s} y for s > 0 (no cancellation).
+            let derivative = s > 0 ? y * (Foundation.exp(-s) * y) : y * (1 - y)
+            return derivative / (1 - 2 * alpha) * Foundation.exp(-Double(logScales[i]))
+        }
+        let (pixel, logit) = flowJacobians(flow, at: z)
+        for i in 0..<4 {
+            for j in 0..<4 where i != j { #expect(pixel[i * 4 + j] == 0 && logit[i * 4 + j] == 0) }
+            // The logit s_i is a Float32 value (relative error a few ε), and e^{-|s|} turns an
+            // absolute error δ in s into a relative error δ in the derivative.
+            let s = abs(Double(z.values[i]) * Foundation.exp(-Double(logScales[i])))
+            let tolerance = (4 * s * Double(Float.ulpOfOne) + 1e-6) * expected[i]
+            #expect(abs(pixel[i * 5] - expected[i]) <= tolerance, "row \(i): \(pixel[i * 5]) against \(expected[i])")
+            #expect(abs(logit[i * 5] - Foundation.exp(-Double(logScales[i]))) <= 1e-6)
+        }
+        var generator = RandomGenerator(seed: 3)
+        let spectra = try flowJacobianSpectra(flow, points: 3, generator: &generator)
+        #expect(spectra.pixel.count == 3 && spectra.pixelConditions.allSatisfy { $0.isFinite && $0 >= 1 })
+        #expect(spectra.logit.allSatisfy { zip($0, logScales.map { Foundation.exp(-Double($0)) }.sorted(by: >)).allSatisfy { abs($0 - $1) < 1e-6 } })
+    }
+
+    @Test("a small NICE: the pixel Jacobian matches central differences of the generator, taken in Double")
+    func finiteDifferences() {
+        var generator = RandomGenerator(seed: 8)
+        let model = FlowModels.nice(sampleShape: [1, 2, 3], hidden: 8, depth: 1, generator: &generator)
+        var noise = RandomGenerator(seed: 9)
+        for parameter in model.parameters {
+            parameter.value = parameter.value + Tensor.normal(parameter.shape, std: 0.3, generator: &noise)
+        }
+        model.isTraining = false
+        let z = Tensor(shape: [6], values: [0.4, -1.1, 0.8, 2.0, -0.3, 1.5])
+        let (pixel, _) = flowJacobians(model, at: z)
+        // Column j: (G(z + h e_j) - G(z - h e_j)) / (2h), G in Float32, the difference and the
+        // step (as actually rounded) in Double.
+        let h: Float = 1e-2
+        var worst = 0.0, scale = 0.0
+        for j in 0..<6 {
+            var plus = z.values, minus = z.values
+            plus[j] += h; minus[j] -= h
+            let up = GradientRecording.withoutRecording { model.generate(Variable(Tensor(shape: [1, 6], values: plus))).value.values }
+            let down = GradientRecording.withoutRecording { model.generate(Variable(Tensor(shape: [1, 6], values: minus))).value.values }
+            for i in 0..<6 {
+                let numeric = (Double(up[i]) - Double(down[i])) / (Double(plus[j]) - Double(minus[j]))
+                worst = max(worst, abs(numeric - pixel[i * 6 + j]))
+                scale = max(scale, abs(numeric))
+            }
+        }
+        #expect(scale > 1e-3)
+        #expect(worst < 2e-3 * scale, "largest difference \(worst) against entries up to \(scale)")
+    }
+}

@@ -160,9 +160,31 @@ struct KernelDensityTests {
         let selected = KernelDensityEstimate.selectBandwidth(centres: centres, validation: validation, grid: grid)
         #expect(selected.bandwidth == best, "\(selected.bandwidth) vs \(best)")
         #expect(abs(selected.meanLogDensity - objective(best)) < 1e-6 * abs(objective(best)))
+        // The whole search curve is the objective at every grid point.
+        #expect(zip(selected.curve, grid).allSatisfy { abs($0 - objective($1)) < 1e-6 * abs(objective($1)) })
         // The grid is fine enough that the choice is within one step (a factor 10^0.1) of σ*.
         let optimum = (meanSquared / 4).squareRoot()
         #expect(abs(log10(selected.bandwidth / optimum)) <= 0.1, "\(selected.bandwidth) vs σ* = \(optimum)")
+    }
+
+    @Test("the floor: no point scores an NLL below (D/2) log(2πσ²), and a point on a centre reaches it")
+    func floor() {
+        var source = Source(state: 5)
+        let centres = source.matrix(20, 6) { $0.normal() }
+        let kde = KernelDensityEstimate(centres: centres)
+        for bandwidth in [0.05, 0.3, 2.0] {
+            let floor = KernelDensityEstimate.floorNLL(dimension: 6, bandwidth: bandwidth)
+            #expect(abs(floor - 3 * log(2 * Double.pi * bandwidth * bandwidth)) < 1e-12)
+            let points = source.matrix(50, 6) { $0.normal() }
+            #expect(kde.logDensities(points, bandwidth: bandwidth).allSatisfy { -$0 >= floor - 1e-9 })
+            // With one centre, a point on it scores exactly the floor.
+            let single = KernelDensityEstimate(centres: centres.slice(0..<1, alongAxis: 0))
+            // The distance |x - c|² = |x|² + |c|² - 2 x·c with x·c from a Float32 product: its
+            // rounding, about ε Σ x² with ε = 2^-23 times a few, divided by 2σ².
+            let centre = centres.slice(0..<1, alongAxis: 0)
+            let tolerance = 8 * Double(Float.ulpOfOne) * centre.values.reduce(0) { $0 + Double($1 * $1) } / (2 * bandwidth * bandwidth) + 1e-9
+            #expect(abs(-single.logDensities(centre, bandwidth: bandwidth)[0] - floor) < tolerance)
+        }
     }
 
     @Test("log-spaced grid: endpoints included, constant ratio")
