@@ -7,8 +7,8 @@ set ylabel "second coordinate"
 set grid
 set key top right
 set size ratio -1
-set xrange [-5:5]
-set yrange [-5:5]
-set key bottom right
+set xrange [-8:8]
+set yrange [-8:8]
+set key outside below horizontal
 plot 'ch01-grid-linear.dat' index 0 using 1:2 with lines lw 1 lc rgb '#bbbbbb' title "grid in z", \
      'ch01-grid-linear.dat' index 1 using 1:2 with lines lw 1.5 lc rgb '#2c5d9e' title "its image f(z)"

@@ -9,6 +9,6 @@ set key top right
 set size ratio -1
 set xrange [-5:5]
 set yrange [-5:5]
-set key bottom right
+set key outside below horizontal
 plot 'ch01-grid-planar.dat' index 0 using 1:2 with lines lw 1 lc rgb '#bbbbbb' title "grid in z", \
      'ch01-grid-planar.dat' index 1 using 1:2 with lines lw 1.5 lc rgb '#2c5d9e' title "its image f(z)"

@@ -4,6 +4,7 @@ import TensorCore
 import Autodiff
 import Figures
 import Course
+import Flows
 
 /// Chapter 01: the change-of-variables formula, p_X(x) = p_Z(f⁻¹(x)) |det ∂f⁻¹/∂x|,
 /// seen in one and two dimensions and checked three ways.
@@ -25,12 +26,30 @@ struct Chapter01: ParsableCommand {
     @Option(help: "Samples pushed through each 1-D map.")
     var samples: Int = 400_000
 
+    @Option(help: "The planar flow's u as two numbers, e.g. 1.2,-0.6 (with w = (2.5, 1) the flow is invertible only while u·w > -1).")
+    var planarU: String?
+
+    /// --planar-u parsed, or the default.
+    var planarUValues: [Float] {
+        planarU.map { $0.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) } }
+            ?? TwoDimensionalMaps.defaultPlanarU
+    }
+
     func validate() throws {
         guard (1000...100_000_000).contains(samples) else { throw ValidationError("--samples must be in 1000...100000000, got \(samples)") }
+        let u = planarUValues
+        guard u.count == 2, u.allSatisfy({ $0.isFinite && abs($0) <= 100 }) else {
+            throw ValidationError("--planar-u takes two numbers separated by a comma, each within ±100, e.g. 1.2,-0.6; got \(planarU ?? "")")
+        }
+        let dot = zip(u, TwoDimensionalMaps.planarW).map(*).reduce(0, +)
+        guard dot > -1 else {
+            throw ValidationError("--planar-u \(planarU ?? ""): u·w = \(dot) with w = (2.5, 1), but the planar flow is invertible only while u·w > -1 (then 1 + u·w tanh'(w·z + b) > 0 everywhere)")
+        }
     }
 
     mutating func run() throws {
-        try options.prepare(chapter: "ch01", changes: [samples != 400_000 ? "samples-\(samples)" : nil])
+        try options.prepare(chapter: "ch01", changes: [samples != 400_000 ? "samples-\(samples)" : nil,
+                                                       planarU.map { "planar-u-\($0)" }])
         let started = Date()
         var generator = RandomGenerator(seed: options.seed)
         var results = ResultsFile()
@@ -50,14 +69,16 @@ struct Chapter01: ParsableCommand {
         results["total_variation_1d"] = distances
 
         // 2. Two dimensions: a linear map and a planar flow, grids and densities.
-        let planar = try drawTwoDimensional(out: options.folder, gridSize: options.quick ? 120 : 240)
+        let flow = PlanarFlow(u: planarUValues, w: TwoDimensionalMaps.planarW, b: TwoDimensionalMaps.planarB)
+        results["planar_u_dot_w"] = Double(zip(planarUValues, TwoDimensionalMaps.planarW).map(*).reduce(0, +))
+        let planar = try drawTwoDimensional(out: options.folder, gridSize: options.quick ? 120 : 240, planarFlow: flow)
         results["planar_density_integral"] = planar.integral
         results["linear_density_integral"] = planar.linearIntegral
         print(String(format: "2-D: the pushed densities integrate to %.4f (linear) and %.4f (planar) on the grid",
                      planar.linearIntegral, planar.integral))
 
         // 3. log|det J| three ways.
-        let check = try compareLogDeterminants(points: options.quick ? 8 : 32, generator: &generator)
+        let check = try compareLogDeterminants(points: options.quick ? 8 : 32, planarFlow: flow, generator: &generator)
         results["logdet_points"] = check.points
         results["logdet_max_disagreement_autodiff"] = check.autodiff
         results["logdet_max_disagreement_finite_differences"] = check.finiteDifferences

@@ -10,7 +10,11 @@ enum TwoDimensionalMaps {
     /// A shear and stretch, det A = 0.75.
     static let linear = Tensor(shape: [2, 2], values: [1.5, 0.9,
                                                        0.0, 0.5])
-    static let planar = PlanarFlow(u: [1.2, -0.6], w: [2.5, 1.0], b: 0.3)
+    /// The planar flow's w and b; u is the chapter's --planar-u (default (1.2, -0.6), so
+    /// uᵀw = 2.4: an invertible stretch across the line wᵀz + b = 0).
+    static let planarW: [Float] = [2.5, 1.0]
+    static let planarB: Float = 0.3
+    static let defaultPlanarU: [Float] = [1.2, -0.6]
 
     /// x = A z for rows z (x = z Aᵀ).
     static func applyLinear(_ z: Variable) -> Variable {
@@ -29,7 +33,7 @@ func standardNormalDensity(_ points: Tensor) -> [Double] {
 
 /// Grid lines in z-space and their images, the three density heatmaps, and the pushed
 /// densities' integrals over the drawing square (each should be close to 1).
-func drawTwoDimensional(out: String, gridSize: Int) throws -> (integral: Double, linearIntegral: Double) {
+func drawTwoDimensional(out: String, gridSize: Int, planarFlow: PlanarFlow) throws -> (integral: Double, linearIntegral: Double) {
     // Grid lines z1 = c and z2 = c for c in -3...3, 200 points each.
     var lines: [Tensor] = []
     for k in 0...12 {
@@ -39,11 +43,15 @@ func drawTwoDimensional(out: String, gridSize: Int) throws -> (integral: Double,
         lines.append(Tensor(shape: [200, 2], values: t.flatMap { [$0, c] }))
     }
     for (name, map, title) in [("linear", TwoDimensionalMaps.applyLinear, "x = A z, det A = 0.75"),
-                               ("planar", { TwoDimensionalMaps.planar($0) }, "planar flow x = z + u tanh(w^T z + b)")] {
+                               ("planar", { planarFlow($0) }, "planar flow x = z + u tanh(w^T z + b)")] {
         var figure = GnuplotFigure(name: "ch01-grid-\(name)", title: "A grid in z-space and its image under \(title)",
                                    xLabel: "first coordinate", yLabel: "second coordinate")
         figure.size = (640, 600)
-        figure.settings = ["set size ratio -1", "set xrange [-5:5]", "set yrange [-5:5]", "set key bottom right"]
+        // The linear map stretches the grid's corners out to about ±7.2; the planar flow
+        // moves points by at most |u| ≈ 1.34.
+        let reach = name == "linear" ? 8 : 5
+        figure.settings = ["set size ratio -1", "set xrange [-\(reach):\(reach)]", "set yrange [-\(reach):\(reach)]",
+                           "set key outside below horizontal"]
         // Each grid line is its own block; gnuplot draws blocks separated by one blank line
         // as separate lines, so all lines of a kind form one series.
         var original: [[Double]] = [[], []], mapped: [[Double]] = [[], []]
@@ -86,16 +94,18 @@ func drawTwoDimensional(out: String, gridSize: Int) throws -> (integral: Double,
     let linear = standardNormalDensity(Tensor.matmul(grid, inverseA, transposeB: true)).map { $0 / abs(det) }
 
     // Planar: p_X(x) = p_Z(z) / |det ∂f/∂z| at z = f⁻¹(x).
-    let z = TwoDimensionalMaps.planar.inverse(grid)
-    let logDet = TwoDimensionalMaps.planar.logAbsDeterminant(z).values
+    let z = planarFlow.inverse(grid)
+    let logDet = planarFlow.logAbsDeterminant(z).values
     let planar = zip(standardNormalDensity(z), logDet).map { $0 * Foundation.exp(-Double($1)) }
     // [/book:density-2d]
 
-    // Three panels side by side, each on its own colour scale, with a gap between.
-    let panels = [before, linear, planar].map { values -> PixelImage in
-        ImageFigures.heatmap(Tensor(shape: [n, n], values: values.map(Float.init)), scale: 480 / n)
-    }
-    try PNGFile.write(ImageFigures.sideBySide(panels, gap: 12), to: (out as NSString).appendingPathComponent("ch01-densities.png"))
+    // Three panels side by side, each with its own colour scale and colour bar.
+    let figure = HeatmapPanels(name: "ch01-densities", title: "A density pushed through two maps",
+                               xLabel: "first coordinate", yLabel: "second coordinate", colourLabel: "density",
+                               panels: [HeatmapPanel(title: "standard normal p_Z", values: before, n: n, extent: extent),
+                                        HeatmapPanel(title: "after x = A z", values: linear, n: n, extent: extent),
+                                        HeatmapPanel(title: "after the planar flow", values: planar, n: n, extent: extent)])
+    if let message = try figure.write(to: out) { note(message) }
 
     // The planar density again as a gnuplot heatmap with axes.
     var heat = GnuplotFigure(name: "ch01-planar-density", title: "Density after the planar flow",

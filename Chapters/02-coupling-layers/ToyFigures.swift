@@ -26,18 +26,22 @@ extension Chapter02 {
             let i = Int(((extent - Double(t[2 * k + 1])) / cell).rounded(.down))
             if i >= 0 && i < n && j >= 0 && j < n { counts[i * n + j] += 1 }
         }
-        var panels = [ImageFigures.heatmap(Tensor(shape: [n, n], values: counts), scale: 360 / n)]
+        // The histogram as a density: counts / (points · cell area).
+        let perArea = 1 / (Double(train.shape[0]) * cell * cell)
+        var panels = [HeatmapPanel(title: "data (histogram)", values: counts.map { Double($0) * perArea }, n: n, extent: extent)]
         var sampleSeries: [PlotSeries] = []
         for (name, flow) in models {
             let densityValues = GradientRecording.withoutRecording { flow.logLikelihood(Variable(points)).value.map { Foundation.exp($0) } }
-            panels.append(ImageFigures.heatmap(densityValues.reshaped([n, n]), scale: 360 / n))
+            panels.append(HeatmapPanel(title: "\(name) coupling flow", values: densityValues.values.map(Double.init), n: n, extent: extent))
             let samples = GradientRecording.withoutRecording { flow.sample(2000, generator: &generator).value.values }
             sampleSeries.append(PlotSeries(title: "\(name) coupling samples",
                                            x: stride(from: 0, to: samples.count, by: 2).map { Double(samples[$0]) },
                                            y: stride(from: 1, to: samples.count, by: 2).map { Double(samples[$0]) },
                                            style: "points pt 7 ps 0.25"))
         }
-        try PNGFile.write(ImageFigures.sideBySide(panels, gap: 10), to: options.outputPath("ch02-\(density.rawValue)-densities.png"))
+        let densities = HeatmapPanels(name: "ch02-\(density.rawValue)-densities", title: "\(density.rawValue): the data and the densities of the trained flows",
+                                      xLabel: "x_1", yLabel: "x_2", colourLabel: "density", panels: panels)
+        if let message = try densities.write(to: options.folder) { note(message) }
 
         var figure = GnuplotFigure(name: "ch02-\(density.rawValue)-samples", title: "Samples of the trained flows: \(density.rawValue)",
                                    xLabel: "x_1", yLabel: "x_2")

@@ -50,7 +50,7 @@ extension Chapter05 {
         var dataGenerator = RandomGenerator(seed: options.seed &+ 505, stream: 1)
         let data = density.sample(50_000, generator: &dataGenerator)
         let test = density.sample(5_000, generator: &dataGenerator)
-        var panels: [PixelImage] = []
+        var panels: [HeatmapPanel] = []
         var summary: [String: Any] = [:]
         var sampleSeries: [PlotSeries] = []
         let n = 120, extent = 3.0
@@ -77,7 +77,7 @@ extension Chapter05 {
             let densityValues = GradientRecording.withoutRecording {
                 flow.logLikelihood(Variable(Tensor(shape: [n * n, 2], values: grid))).value.map { Foundation.exp($0) }
             }
-            panels.append(ImageFigures.heatmap(densityValues.reshaped([n, n]), scale: 3))
+            panels.append(HeatmapPanel(title: objective.rawValue.uppercased(), values: densityValues.values.map(Double.init), n: n, extent: extent))
             var sampler = RandomGenerator(seed: options.seed, stream: 57)
             let samples = GradientRecording.withoutRecording { flow.sample(1500, generator: &sampler).value.values }
             sampleSeries.append(PlotSeries(title: objective.rawValue.uppercased(),
@@ -88,7 +88,9 @@ extension Chapter05 {
         }
         summary["true_test_log_likelihood"] = Double(density.logDensity(test)!.mean())
         summary["iterations"] = iterations
-        try PNGFile.write(ImageFigures.sideBySide(panels, gap: 10), to: options.outputPath("ch05-toy-densities.png"))
+        let densities = HeatmapPanels(name: "ch05-toy-densities", title: "8 Gaussians: the densities of the flows trained by MLE, ADV and the hybrid",
+                                      xLabel: "x_1", yLabel: "x_2", colourLabel: "density", panels: panels)
+        if let message = try densities.write(to: options.folder) { note(message) }
         var figure = GnuplotFigure(name: "ch05-toy-samples", title: "8 Gaussians: samples of the MLE, ADV and hybrid flows",
                                    xLabel: "x_1", yLabel: "x_2")
         figure.size = (640, 600)

@@ -85,9 +85,9 @@ extension AISConfiguration {
 
     /// The lowest NLL any estimate of log p_σ(x) can give an image of dimension D,
     /// (D/2) log(2π σ²): p(x | z) ≤ (2π σ²)^{-D/2} for every z, so p_σ(x) is too. For
-    /// D = 784 and σ = 0.05 the floor is +1628 nats, above any good flow's exact NLL on
-    /// MNIST (thousands of nats below zero): at that σ AIS cannot be compared with the
-    /// exact likelihood at all. σ = 0.003 puts the floor at -3834.
+    /// D = 784 and σ = 0.05 the floor is -1628 nats, above a good MNIST flow's exact NLL
+    /// (-3118 for chapter 05's MLE model): at that σ AIS cannot come near the exact
+    /// likelihood at all. σ = 0.003 puts the floor at -3834.
     public static func floorNLL(dimension: Int, sigma: Double) -> Double {
         0.5 * Double(dimension) * Foundation.log(2 * Double.pi * sigma * sigma)
     }

@@ -117,7 +117,7 @@ public struct KernelDensityEstimate {
 
     /// The lowest NLL any KDE of bandwidth σ can give a point of dimension D,
     /// (D/2) log(2π σ²): log p̂(x) ≤ -(D/2) log(2π σ²), reached only when x sits on a centre.
-    /// With D = 784 a bandwidth of 0.5 can never give an NLL below +205 nats, however good
+    /// With D = 784 a bandwidth of 0.5 can never give an NLL below +177 nats, however good
     /// the samples: a floor set by the bandwidth alone, to read beside every KDE estimate.
     public static func floorNLL(dimension: Int, bandwidth: Double) -> Double {
         0.5 * Double(dimension) * Foundation.log(2 * Double.pi * bandwidth * bandwidth)

@@ -9,7 +9,10 @@ import NeuralLayers
 ///
 /// with the norm over all coordinates of each sample. A 1-Lipschitz critic has gradient
 /// norm at most 1 everywhere, and the optimal WGAN critic has norm 1 on the lines between
-/// real and generated points; the penalty pulls it there softly.
+/// real and generated points that the optimal transport plan pairs (Gulrajani et al.,
+/// Proposition 1). Which points the plan pairs is unknown during training, so WGAN-GP
+/// pairs each real point with a random generated one: a heuristic, which the penalty
+/// applies softly.
 ///
 /// Training the critic needs ∂GP/∂(critic weights), a derivative of a derivative: the
 /// inner gradient ∇_x̂ D is computed with `createGraph: true`, so it is itself a recorded

@@ -45,6 +45,9 @@ struct BadInputTests {
         ("chapter05-hybrid", ["--iterations", "9223372036854775807"], "--iterations"),
         ("chapter04-wgan-critic", ["--toy-iterations", "0"], "--toy-iterations"),
         ("chapter01-change-of-variables", ["--samples", "99999999999"], "--samples"),
+        // A planar flow that is not invertible (u·w = -1.05), and one that is not two numbers.
+        ("chapter01-change-of-variables", ["--planar-u=-0.5,0.2"], "--planar-u"),
+        ("chapter01-change-of-variables", ["--planar-u", "1.2"], "--planar-u"),
         ("chapter06-evaluation", ["--samples", "5"], "--samples"),
         ("flowgan-bench", ["mlp", "--batch-size", "100000000"], "--batch-size"),
         ("chapter05-hybrid", ["--seed", "18446744073709551616"], "--seed"),
