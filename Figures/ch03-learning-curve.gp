@@ -1,7 +1,7 @@
 # Draws ch03-learning-curve.png from ch03-learning-curve.dat. Run in this folder: gnuplot ch03-learning-curve.gp
 set terminal pngcairo size 800,560 enhanced font 'Sans,11'
 set output 'ch03-learning-curve.png'
-set title "Real NVP trained by maximum likelihood on MNIST"
+set title "NICE trained by maximum likelihood on MNIST"
 set xlabel "iteration"
 set ylabel "NLL (nats per image)"
 set grid

@@ -82,6 +82,11 @@ struct Chapter03: ParsableCommand {
             print("Resumed from \(checkpoint) at iteration \(trainer.iteration)")
         }
         print("\(flow.parameterCount) parameters")
+        if trainer.iteration == 0 && trainer.history.isEmpty {
+            // The untrained model, so that the learning curve starts where training does.
+            trainer.record(TrainingRecord(iteration: 0, seconds: 0, trainLoss: .nan,
+                                          validationNLL: evaluateNLL(flow, images: validation.images).mean))
+        }
 
         // [book:ch03-loop]
         let progress = ProgressLine("training", total: total)
@@ -146,8 +151,30 @@ struct Chapter03: ParsableCommand {
                 return flow.sample(10, generator: &g, temperature: t).value
             }
         }
-        try PNGFile.write(ImageFigures.grid(Tensor.concatenate(rows, alongAxis: 0), columns: 10, scale: 2),
-                          to: options.outputPath("ch03-temperatures.png"))
+        // The grid of samples is the data of a gnuplot figure that labels its rows.
+        let grid = ImageFigures.grid(Tensor.concatenate(rows, alongAxis: 0), columns: 10, scale: 2)
+        try PNGFile.write(grid, to: options.outputPath("ch03-temperatures-samples.png"))
+        let cell = 28 * 2 + 1   // as ImageFigures.grid lays out rows: image height plus a 1-pixel border
+        let tics = temperatures.enumerated().map { r, t in
+            "\"T = \(t)\" \(grid.height - (1 + r * cell + cell / 2))"
+        }
+        let script = """
+            # Draws ch03-temperatures.png from ch03-temperatures-samples.png. Run in this folder: gnuplot ch03-temperatures.gp
+            set terminal pngcairo size \(grid.width + 160),\(grid.height + 110) enhanced font 'Sans,11'
+            set output 'ch03-temperatures.png'
+            set title "Samples at temperature T: the prior's spread times T, the same noise in each column"
+            set xlabel "sample"
+            set ylabel "temperature"
+            set ytics (\(tics.joined(separator: ", "))) nomirror
+            unset xtics
+            set size ratio -1
+            set xrange [0:\(grid.width)]
+            set yrange [0:\(grid.height)]
+            plot 'ch03-temperatures-samples.png' binary filetype=png with rgbimage notitle
+
+            """
+        try writeTextFile(script, to: options.outputPath("ch03-temperatures.gp"))
+        if let message = try Gnuplot.render(script: "ch03-temperatures.gp", in: options.folder) { note(message) }
 
         var curve = GnuplotFigure(name: "ch03-learning-curve", title: "NICE trained by maximum likelihood on \(dataName)",
                                   xLabel: "iteration", yLabel: "NLL (nats per image)")
