@@ -1,5 +1,5 @@
 # Draws ch01-1d-sinh.png from ch01-1d-sinh.dat. Run in this folder: gnuplot ch01-1d-sinh.gp
-set terminal pngcairo size 720,440 enhanced font 'Sans,11'
+set terminal pngcairo size 720,480 enhanced font 'Sans,11'
 set output 'ch01-1d-sinh.png'
 set title "z drawn from N(0,1), pushed through x = sinh(2z)"
 set xlabel "x"
@@ -8,5 +8,6 @@ set grid
 set key top right
 set xrange [-8.0:8.0]
 set style fill solid 0.35 noborder
+set key outside below horizontal
 plot 'ch01-1d-sinh.dat' index 0 using 1:2 with boxes lc rgb '#4a7ab5' title "histogram of 400000 pushed samples", \
      'ch01-1d-sinh.dat' index 1 using 1:2 with lines lw 2 lc rgb '#c0392b' title "p_Z(f^{-1}(x)) |df^{-1}/dx|"

@@ -1,5 +1,5 @@
 # Draws ch02-two-moons-samples.png from ch02-two-moons-samples.dat. Run in this folder: gnuplot ch02-two-moons-samples.gp
-set terminal pngcairo size 640,600 enhanced font 'Sans,11'
+set terminal pngcairo size 640,660 enhanced font 'Sans,11'
 set output 'ch02-two-moons-samples.png'
 set title "Samples of the trained flows: two-moons"
 set xlabel "x_1"
@@ -9,6 +9,7 @@ set key top right
 set size ratio -1
 set xrange [-3.0:3.0]
 set yrange [-3.0:3.0]
+set key outside below horizontal
 plot 'ch02-two-moons-samples.dat' index 0 using 1:2 with points pt 7 ps 0.25 lc rgb '#999999' title "data", \
      'ch02-two-moons-samples.dat' index 1 using 1:2 with points pt 7 ps 0.25 title "additive coupling samples", \
      'ch02-two-moons-samples.dat' index 2 using 1:2 with points pt 7 ps 0.25 title "affine coupling samples"

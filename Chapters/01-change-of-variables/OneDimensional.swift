@@ -64,8 +64,8 @@ func compareHistogram(_ map: OneDimensionalMap, samples: Int, generator: inout R
     let curveX = (0...600).map { low + (high - low) * Double($0) / 600 }
     var figure = GnuplotFigure(name: "ch01-1d-\(map.name)",
                                title: "z drawn from N(0,1), pushed through \(map.formula)", xLabel: "x", yLabel: "density")
-    figure.size = (720, 440)
-    figure.settings = ["set xrange [\(low):\(high)]", "set style fill solid 0.35 noborder"]
+    figure.size = (720, 480)
+    figure.settings = ["set xrange [\(low):\(high)]", "set style fill solid 0.35 noborder", "set key outside below horizontal"]
     figure.series = [
         PlotSeries(title: "histogram of \(samples) pushed samples", x: centres, y: histogram, style: "boxes lc rgb '#4a7ab5'"),
         PlotSeries(title: "p_Z(f^{-1}(x)) |df^{-1}/dx|", x: curveX, y: curveX.map(map.density), style: "lines lw 2 lc rgb '#c0392b'"),

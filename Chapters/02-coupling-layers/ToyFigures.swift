@@ -45,8 +45,9 @@ extension Chapter02 {
 
         var figure = GnuplotFigure(name: "ch02-\(density.rawValue)-samples", title: "Samples of the trained flows: \(density.rawValue)",
                                    xLabel: "x_1", yLabel: "x_2")
-        figure.size = (640, 600)
-        figure.settings = ["set size ratio -1", "set xrange [\(-extent):\(extent)]", "set yrange [\(-extent):\(extent)]"]
+        figure.size = (640, 660)
+        figure.settings = ["set size ratio -1", "set xrange [\(-extent):\(extent)]", "set yrange [\(-extent):\(extent)]",
+                           "set key outside below horizontal"]
         let data = Array(train.values.prefix(4000))
         figure.series = [PlotSeries(title: "data", x: stride(from: 0, to: data.count, by: 2).map { Double(data[$0]) },
                                     y: stride(from: 1, to: data.count, by: 2).map { Double(data[$0]) },
