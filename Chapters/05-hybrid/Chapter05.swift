@@ -82,6 +82,9 @@ struct Chapter05: ParsableCommand {
     @Flag(help: "Continue each objective from its training checkpoint in --checkpoint-dir (written at every evaluation), if it has one.")
     var resume = false
 
+    @Option(help: "Adam learning rate of the 2-D demonstration on 8 Gaussians (generator and critic); the default is the MNIST recipe's.")
+    var toyLearningRate: Float = 1e-4
+
     @Flag(help: "MNIST: the paper's network sizes (coupling networks 1000 wide, 5 hidden layers; critic 1024 units) instead of the classroom default.")
     var recipe = false
 
@@ -108,6 +111,7 @@ struct Chapter05: ParsableCommand {
     enum ObjectiveChoice: String, ExpressibleByArgument, CaseIterable { case mle, adv, hybrid, all }
 
     func validate() throws {
+        guard toyLearningRate > 0 && toyLearningRate <= 0.1 else { throw ValidationError("--toy-learning-rate must be in (0, 0.1], got \(toyLearningRate)") }
         if let lambda { guard lambda > 0 && lambda.isFinite else { throw ValidationError("--lambda must be positive, got \(lambda)") } }
         guard nCritic >= 1 && nCritic <= 100 else { throw ValidationError("--n-critic must be in 1...100, got \(nCritic)") }
         if let features { guard features >= 1 && features <= 512 else { throw ValidationError("--features must be in 1...512, got \(features)") } }
@@ -133,7 +137,7 @@ struct Chapter05: ParsableCommand {
          nCritic != 5 ? "n-critic-\(nCritic)" : nil, ChapterOptions.setting("dataset", dataset?.rawValue),
          recipe ? "recipe" : nil, ChapterOptions.setting("hidden", hidden), ChapterOptions.setting("depth", depth),
          ChapterOptions.setting("critic-width", criticWidth), ChapterOptions.setting("features", features),
-         ChapterOptions.setting("blocks", blocks)] + length.changes
+         ChapterOptions.setting("blocks", blocks), toyLearningRate != 1e-4 ? "toy-learning-rate-\(toyLearningRate)" : nil] + length.changes
     }
 
     mutating func run() throws {

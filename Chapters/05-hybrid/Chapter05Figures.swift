@@ -62,10 +62,12 @@ extension Chapter05 {
         for objective in Objective.allCases {
             var generator = RandomGenerator(seed: options.seed &+ 506)
             let flow = FlowModels.toy(additive: false, generator: &generator)
-            let flowTrainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: options.seed)
+            // --toy-learning-rate for both networks (the MNIST recipe's 1e-4 by default).
+            let flowTrainer = FlowTrainer(model: flow, learningRate: toyLearningRate, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: options.seed)
             flowTrainer.dequantizes = false
             let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: Critics.toy(generator: &generator),
-                                             objective: objective, lambda: lambda, criticSteps: nCritic, seed: options.seed)
+                                             objective: objective, lambda: lambda, criticSteps: nCritic,
+                                             criticLearningRate: toyLearningRate, seed: options.seed)
             let progress = ProgressLine("8 Gaussians \(objective.rawValue)", total: iterations)
             while flowTrainer.iteration < iterations {
                 let start = flowTrainer.iteration * 256 % (50_000 - 256)

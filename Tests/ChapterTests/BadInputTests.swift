@@ -44,6 +44,10 @@ struct BadInputTests {
         ("chapter05-hybrid", ["--epochs", "9223372036854775807"], "--epochs"),
         ("chapter05-hybrid", ["--iterations", "9223372036854775807"], "--iterations"),
         ("chapter04-wgan-critic", ["--toy-iterations", "0"], "--toy-iterations"),
+        ("chapter04-wgan-critic", ["--toy-learning-rate", "0"], "--toy-learning-rate"),
+        ("chapter05-hybrid", ["--toy-learning-rate", "5"], "--toy-learning-rate"),
+        ("chapter06-evaluation", ["--ais-sigma", "0"], "--ais-sigma"),
+        ("chapter06-evaluation", ["--ais-steps", "0"], "--ais-steps"),
         ("chapter01-change-of-variables", ["--samples", "99999999999"], "--samples"),
         // A planar flow that is not invertible (u·w = -1.05), and one that is not two numbers.
         ("chapter01-change-of-variables", ["--planar-u=-0.5,0.2"], "--planar-u"),
