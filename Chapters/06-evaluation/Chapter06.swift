@@ -126,8 +126,10 @@ struct Chapter06: ParsableCommand {
         let referenceProbabilities = classifier.probabilities(reference.images)
         let realMode = SampleQuality.modeScore(probabilities: referenceProbabilities, trainingLabelMarginal: marginal)
         let realInception = SampleQuality.inceptionScore(probabilities: referenceProbabilities)
+        let referencePixels = reference.images.values
         results["test_images"] = ["mode_score": realMode.mean, "mode_score_sd": realMode.standardDeviation,
-                                  "inception_score": realInception.mean, "inception_score_sd": realInception.standardDeviation]
+                                  "inception_score": realInception.mean, "inception_score_sd": realInception.standardDeviation,
+                                  "saturated_pixel_share": Double(referencePixels.filter { $0 > 0.99 }.count) / Double(referencePixels.count)]
 
         var table: [(Objective, ModelEvaluation)] = []
         for objective in Objective.allCases {

@@ -34,6 +34,9 @@ struct ModelEvaluation {
     /// The exact NLL's two parts on 1,000 test images: -mean log p(f(x)) and -mean log |det ∂f/∂x|.
     var priorTerm: Double
     var volumeTerm: Double
+    /// The share of sample pixels above 0.99, and of samples more than half of whose pixels are.
+    var saturatedPixelShare: Double
+    var whiteSquareShare: Double
 
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
@@ -63,6 +66,7 @@ struct ModelEvaluation {
          "ais_images_exact_nll_nats": aisExact, "ais_minus_exact_nats": ais.meanNLL - aisExact,
          "ais_acceptance_rate": ais.acceptanceRate,
          "nll_prior_term_nats": priorTerm, "nll_volume_term_nats": volumeTerm,
+         "saturated_pixel_share": saturatedPixelShare, "white_square_share": whiteSquareShare,
          "mode_score": mode.mean, "mode_score_sd": mode.standardDeviation,
          "inception_score": inception.mean, "inception_score_sd": inception.standardDeviation,
          "jacobian_points": singularValues.count,
@@ -153,6 +157,19 @@ extension Chapter06 {
         let probabilities = classifier.probabilities(generated)
         let mode = SampleQuality.modeScore(probabilities: probabilities, trainingLabelMarginal: marginal)
         let inception = SampleQuality.inceptionScore(probabilities: probabilities)
+        // Saturation: the share of sample pixels above 0.99, and of samples more than half
+        // of whose pixels are (the white squares of ADV's sample grids).
+        let saturation = generated.withUnsafeBufferPointer { pixels -> (Double, Double) in
+            let perSample = pixels.count / sampleCount
+            var bright = 0, whiteSquares = 0
+            for k in 0..<sampleCount {
+                var count = 0
+                for j in (k * perSample)..<((k + 1) * perSample) where pixels[j] > 0.99 { count += 1 }
+                bright += count
+                if 2 * count > perSample { whiteSquares += 1 }
+            }
+            return (Double(bright) / Double(pixels.count), Double(whiteSquares) / Double(sampleCount))
+        }
 
         // [book:kde]
         // KDE: Gaussian kernels on the generated samples, bandwidth chosen on validation
@@ -216,7 +233,8 @@ extension Chapter06 {
                                          conditionNumbers: spectra.pixelConditions, logitSingularValues: spectra.logit,
                                          logitConditionNumbers: spectra.logitConditions,
                                          jacobianRows: spectra.pixel.first?.count ?? 0,
-                                         priorTerm: priorTerm, volumeTerm: volumeTerm)
+                                         priorTerm: priorTerm, volumeTerm: volumeTerm,
+                                         saturatedPixelShare: saturation.0, whiteSquareShare: saturation.1)
         if isCIFAR {
             print(String(format: "%@: exact NLL %.3f bits/dim, AIS %.3f, KDE %.3f", label,
                          bitsPerDimension(nllNats: exact.mean, dimension: flow.dimension),
