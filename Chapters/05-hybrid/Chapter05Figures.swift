@@ -95,8 +95,8 @@ extension Chapter05 {
         if let message = try densities.write(to: options.folder) { note(message) }
         var figure = GnuplotFigure(name: "ch05-toy-samples", title: "8 Gaussians: samples of the MLE, ADV and hybrid flows",
                                    xLabel: "x_1", yLabel: "x_2")
-        figure.size = (640, 600)
-        figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key bottom right"]
+        figure.size = (640, 660)
+        figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key outside below horizontal"]
         figure.series = sampleSeries
         if let message = try figure.write(to: options.folder) { note(message) }
         return summary
