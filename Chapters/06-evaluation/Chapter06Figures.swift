@@ -81,17 +81,12 @@ extension Chapter06 {
             let progress = ProgressLine("\(objective.rawValue.uppercased()) AIS study", total: stepCounts.reduce(0, +))
             var done = 0
             for steps in stepCounts {
-                var configuration = AISConfiguration(steps: steps, leapfrogSteps: 5, chains: 4,
+                let configuration = AISConfiguration(steps: steps, leapfrogSteps: 5, chains: 4,
                                                      noiseStandardDeviation: aisSigma, initialStepSize: min(0.05, aisSigma),
                                                      schedule: AISConfiguration.schedule(sigma: aisSigma))
-                configuration.maximumBatchRows = 4096
                 var chains = RandomGenerator(seed: options.seed, stream: 610)
-                let result = annealedImportanceSampling(
-                    decoder: { flow.generate($0) }, latentDimension: flow.dimension,
-                    logPrior: { flow.prior.logProbability($0) },
-                    samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
-                    images: images, configuration: configuration, generator: &chains,
-                    progress: { step, _ in progress.update(done + step) })
+                let result = annealedImportanceSampling(flow: flow, images: images, configuration: configuration,
+                                                        generator: &chains, progress: { step, _ in progress.update(done + step) })
                 done += steps
                 estimates.append(result.meanNLL)
                 errors.append(result.standardError)

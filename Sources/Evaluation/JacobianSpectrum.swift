@@ -101,8 +101,7 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
             ?? generatorJacobian(decoder, at: z)
         let values = try LinearAlgebra.singularValues(jacobian)
         spectra.append(values)
-        let largest = values.first ?? 0, smallest = values.last ?? 0
-        conditionNumbers.append(smallest > 0 ? largest / smallest : .infinity)
+        conditionNumbers.append(conditionNumber(values))
     }
     return (spectra, conditionNumbers)
 }

@@ -98,9 +98,7 @@ public struct GnuplotFigure {
     /// is installed. Returns a note when it could not render.
     @discardableResult
     public func write(to directory: String) throws -> String? {
-        try writeTextFile(dataText, to: (directory as NSString).appendingPathComponent(name + ".dat"))
-        try writeTextFile(scriptText, to: (directory as NSString).appendingPathComponent(name + ".gp"))
-        return try Gnuplot.render(script: name + ".gp", in: directory)
+        try Gnuplot.write(name: name, data: dataText, script: scriptText, to: directory)
     }
 }
 
@@ -110,6 +108,14 @@ public enum Gnuplot {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/gnuplot" }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Writes `name.dat` and `name.gp` into `directory`, then renders `name.png` when
+    /// gnuplot is installed; returns a note when it could not render.
+    public static func write(name: String, data: String, script: String, to directory: String) throws -> String? {
+        try writeTextFile(data, to: (directory as NSString).appendingPathComponent(name + ".dat"))
+        try writeTextFile(script, to: (directory as NSString).appendingPathComponent(name + ".gp"))
+        return try render(script: name + ".gp", in: directory)
     }
 
     /// Runs `gnuplot script` in `directory`. Returns nil on success, and a note when gnuplot

@@ -87,8 +87,6 @@ public struct HeatmapPanels {
     /// is installed; returns a note when it could not render.
     @discardableResult
     public func write(to directory: String) throws -> String? {
-        try writeTextFile(dataText, to: (directory as NSString).appendingPathComponent(name + ".dat"))
-        try writeTextFile(scriptText, to: (directory as NSString).appendingPathComponent(name + ".gp"))
-        return try Gnuplot.render(script: name + ".gp", in: directory)
+        try Gnuplot.write(name: name, data: dataText, script: scriptText, to: directory)
     }
 }

@@ -14,23 +14,9 @@ struct BadInputTests {
     /// Runs the built program `name` with `arguments` in `folder`; returns its exit
     /// status and the text of its standard error.
     static func run(_ name: String, _ arguments: [String], in folder: String? = nil) throws -> (status: Int32, errors: String) {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var binary = here.appendingPathComponent(name)
-        if !FileManager.default.isExecutableFile(atPath: binary.path) {
-            binary = here.deletingLastPathComponent().appendingPathComponent(name)
-        }
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "\(name) is not built beside the tests; run `swift build` first")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let binary = try #require(builtProgram(name), "\(name) is not built beside the tests; run `swift build` first")
+        let (status, errors) = try runProgram(binary, arguments, in: folder, readErrors: true)
+        return (status, String(decoding: errors, as: UTF8.self))
     }
 
     /// The first line of `text` that says "Error".

@@ -8,6 +8,18 @@ import Evaluation
 
 @Suite("The generator's Jacobian from one batched backward pass, and its singular values")
 struct JacobianSpectrumTests {
+    /// A small NICE (coupling networks 8 wide, 1 hidden layer) whose parameters are moved
+    /// off their initial values by N(0, 0.3²) noise, so that its Jacobian is not near the
+    /// identity.
+    static func perturbedNICE(sampleShape: [Int], seed: UInt64, noise: inout RandomGenerator) -> NormalizingFlow {
+        var generator = RandomGenerator(seed: seed)
+        let model = FlowModels.nice(sampleShape: sampleShape, hidden: 8, depth: 1, generator: &generator)
+        for parameter in model.parameters {
+            parameter.value = parameter.value + Tensor.normal(parameter.shape, std: 0.3, generator: &noise)
+        }
+        return model
+    }
+
     static func maximumDifference(_ a: Tensor, _ b: Tensor) -> Double {
         zip(a.values, b.values).map { abs(Double($0) - Double($1)) }.max() ?? 0
     }
@@ -104,12 +116,8 @@ struct JacobianSpectrumTests {
 
     @Test("agrees with row-by-row reverse mode for a small NICE in evaluation mode")
     func smallNICE() {
-        var generator = RandomGenerator(seed: 6)
-        let model = FlowModels.nice(sampleShape: [1, 4, 4], hidden: 8, depth: 1, generator: &generator)
         var noise = RandomGenerator(seed: 7)
-        for parameter in model.parameters {
-            parameter.value = parameter.value + Tensor.normal(parameter.shape, std: 0.3, generator: &noise)
-        }
+        let model = JacobianSpectrumTests.perturbedNICE(sampleShape: [1, 4, 4], seed: 6, noise: &noise)
         // Training-mode passes move batch norm's running averages away from (0, 1).
         GradientRecording.withoutRecording {
             for _ in 0..<3 { _ = model.logLikelihood(Variable(Tensor.uniform([16, 1, 4, 4], low: 0.05, high: 0.95, generator: &noise))) }
@@ -169,12 +177,8 @@ struct FlowJacobianTests {
 
     @Test("a small NICE: the pixel Jacobian matches central differences of the generator, taken in Double")
     func finiteDifferences() {
-        var generator = RandomGenerator(seed: 8)
-        let model = FlowModels.nice(sampleShape: [1, 2, 3], hidden: 8, depth: 1, generator: &generator)
         var noise = RandomGenerator(seed: 9)
-        for parameter in model.parameters {
-            parameter.value = parameter.value + Tensor.normal(parameter.shape, std: 0.3, generator: &noise)
-        }
+        let model = JacobianSpectrumTests.perturbedNICE(sampleShape: [1, 2, 3], seed: 8, noise: &noise)
         model.isTraining = false
         let z = Tensor(shape: [6], values: [0.4, -1.1, 0.8, 2.0, -0.3, 1.5])
         let (pixel, _) = flowJacobians(model, at: z)

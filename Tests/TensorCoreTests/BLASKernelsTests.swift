@@ -57,17 +57,11 @@ struct BLASKernelsTests {
     /// Runs `flowgan-bench blas --json` (built beside the test bundle) with `environment`
     /// changed, and returns its fields.
     static func benchBLAS(setting: [String: String], removing: [String]) throws -> [String: String] {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var binary = folder.appendingPathComponent("flowgan-bench")
-        if !FileManager.default.isExecutableFile(atPath: binary.path) {
-            binary = folder.deletingLastPathComponent().appendingPathComponent("flowgan-bench")
-        }
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path),
-                     "flowgan-bench is not built beside the tests (\(folder.path)); run `swift build` first")
+        let binary = try #require(builtProgram("flowgan-bench"), "flowgan-bench is not built beside the tests; run `swift build` first")
         var environment = ProcessInfo.processInfo.environment
         for name in removing { environment[name] = nil }
         environment.merge(setting) { $1 }
-        let (status, output) = try runProgram(binary.path, ["blas", "--json"], environment: environment)
+        let (status, output) = try runProgram(binary, ["blas", "--json"], environment: environment)
         try #require(status == 0, "flowgan-bench blas exited \(status)")
         let object = try JSONSerialization.jsonObject(with: output) as? [String: Any]
         return try #require(object).compactMapValues { $0 as? String }

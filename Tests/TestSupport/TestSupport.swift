@@ -102,18 +102,33 @@ public let repositoryDataFolder: String = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("Data").path
 
 /// Runs the program at `path` to completion and returns its exit status and everything
-/// it wrote to standard output (gzip, sha256sum, flowgan-bench: oracles outside the library).
+/// it wrote to standard output (gzip, sha256sum, flowgan-bench: oracles outside the library),
+/// or with `readErrors` everything it wrote to standard error (its standard output then
+/// discarded: the chapters' messages).
 public func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                       in folder: String? = nil) throws -> (status: Int32, output: Data) {
+                       in folder: String? = nil, readErrors: Bool = false) throws -> (status: Int32, output: Data) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
     let pipe = Pipe()
-    process.standardOutput = pipe
+    if readErrors {
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+    } else {
+        process.standardOutput = pipe
+    }
     try process.run()
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, output)
+}
+
+/// The path of the product `name` (a chapter, flowgan-bench) that `swift build` put beside
+/// this test bundle, or nil when it has not been built.
+public func builtProgram(_ name: String) -> String? {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    return [here, here.deletingLastPathComponent()].map { $0.appendingPathComponent(name).path }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
 }
