@@ -29,64 +29,80 @@ extension Chapter02 {
         // The histogram as a density: counts / (points · cell area).
         let perArea = 1 / (Double(train.shape[0]) * cell * cell)
         var panels = [HeatmapPanel(title: "data (histogram)", values: counts.map { Double($0) * perArea }, n: n, extent: extent)]
-        var sampleSeries: [PlotSeries] = []
+        var samplePanels: [(title: String, points: [Float])] = []
         for (name, flow) in models {
             let densityValues = GradientRecording.withoutRecording { flow.logLikelihood(Variable(points)).value.map { Foundation.exp($0) } }
             panels.append(HeatmapPanel(title: "\(name) coupling flow", values: densityValues.values.map(Double.init), n: n, extent: extent))
             let samples = GradientRecording.withoutRecording { flow.sample(2000, generator: &generator).value.values }
-            sampleSeries.append(PlotSeries(title: "\(name) coupling samples",
-                                           x: stride(from: 0, to: samples.count, by: 2).map { Double(samples[$0]) },
-                                           y: stride(from: 1, to: samples.count, by: 2).map { Double(samples[$0]) },
-                                           style: "points pt 7 ps 0.25"))
+            samplePanels.append((title: "\(name) coupling flow", points: samples))
         }
         let densities = HeatmapPanels(name: "ch02-\(density.rawValue)-densities", title: "\(density.rawValue): the data and the densities of the trained flows",
                                       xLabel: "x_1", yLabel: "x_2", colourLabel: "density", panels: panels)
         if let message = try densities.write(to: options.folder) { note(message) }
 
-        var figure = GnuplotFigure(name: "ch02-\(density.rawValue)-samples", title: "Samples of the trained flows: \(density.rawValue)",
-                                   xLabel: "x_1", yLabel: "x_2")
-        figure.size = (640, 660)
-        figure.settings = ["set size ratio -1", "set xrange [\(-extent):\(extent)]", "set yrange [\(-extent):\(extent)]",
-                           "set key outside below horizontal"]
-        let data = Array(train.values.prefix(4000))
-        figure.series = [PlotSeries(title: "data", x: stride(from: 0, to: data.count, by: 2).map { Double(data[$0]) },
-                                    y: stride(from: 1, to: data.count, by: 2).map { Double(data[$0]) },
-                                    style: "points pt 7 ps 0.25 lc rgb '#999999'")] + sampleSeries
+        let figure = ScatterPanels(name: "ch02-\(density.rawValue)-samples", title: "\(density.rawValue): 2,000 samples of each trained flow, the data grey beneath",
+                                   xLabel: "x_1", yLabel: "x_2", extent: extent, data: Array(train.values.prefix(4000)),
+                                   panels: samplePanels)
         if let message = try figure.write(to: options.folder) { note(message) }
     }
 
-    /// A grid in latent space followed back through the flow, one coupling at a time:
-    /// how each layer bends the plane toward the data.
-    func drawLayerByLayer(_ flow: NormalizingFlow) throws {
+    /// Latent points followed back through the flow, two couplings at a time, each point
+    /// coloured by its angle in the latent plane: where each slice of the normal ends up.
+    /// One PNG of panels side by side (ch02-<density>-layers).
+    func drawLayerByLayer(_ flow: NormalizingFlow, density: ToyDensity, data: Tensor) throws {
         let layers = flow.flow.layers
-        var lines: [Tensor] = []
-        for k in 0...16 {
-            let c = Float(k) * 0.25 - 2
-            let t = (0..<400).map { Float($0) / 399 * 4 - 2 }
-            lines.append(Tensor(shape: [400, 2], values: t.flatMap { [c, $0] }))
-            lines.append(Tensor(shape: [400, 2], values: t.flatMap { [$0, c] }))
-        }
-        let stages = [0, 2, 4, layers.count].filter { $0 <= layers.count }
+        var generator = RandomGenerator(seed: options.seed, stream: 202)
+        let count = options.quick ? 1000 : 3000
+        let latent = Tensor.normal([count, 2], generator: &generator)
+        let angles = (0..<count).map { Foundation.atan2(Double(latent.values[2 * $0 + 1]), Double(latent.values[2 * $0])) * 180 / .pi }
+        let stages = Array(stride(from: 0, through: layers.count, by: 2)) + (layers.count % 2 == 1 ? [layers.count] : [])
+        var blocks: [String] = []
         for stage in stages {
-            var columns: [[Double]] = [[], []]
-            for line in lines {
-                // Apply the last `stage` layers' inverses: latent -> data, partially.
-                var h = Variable(line)
-                GradientRecording.withoutRecording {
-                    for layer in layers.suffix(stage).reversed() { h = layer.inverse(h).output }
-                }
-                let v = h.value.values
-                for i in 0..<400 { columns[0].append(Double(v[2 * i])); columns[1].append(Double(v[2 * i + 1])) }
-                columns[0].append(.nan); columns[1].append(.nan)
+            // Apply the last `stage` layers' inverses: latent -> data, partially.
+            var h = Variable(latent)
+            GradientRecording.withoutRecording {
+                for layer in layers.suffix(stage).reversed() { h = layer.inverse(h).output }
             }
-            var figure = GnuplotFigure(name: "ch02-layers-\(stage)",
-                                       title: stage == 0 ? "latent grid (standard normal coordinates)" : "after inverting the last \(stage) of \(layers.count) couplings",
-                                       xLabel: "x_1", yLabel: "x_2")
-            figure.size = (480, 460)
-            figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "unset key"]
-            figure.series = [PlotSeries(title: "grid", columns: columns, style: "lines lw 1 lc rgb '#2c5d9e'")]
-            if let message = try figure.write(to: options.folder) { note(message) }
+            let v = h.value.values
+            blocks.append("# after inverting the last \(stage) layers: x_1 x_2 latent-angle\n" + (0..<count).map {
+                "\(GnuplotFigure.number(Double(v[2 * $0]))) \(GnuplotFigure.number(Double(v[2 * $0 + 1]))) \(GnuplotFigure.number(angles[$0]))"
+            }.joined(separator: "\n"))
         }
+        let d = Array(data.values.prefix(2 * count))
+        blocks.append("# the training data: x_1 x_2\n" + stride(from: 0, to: d.count, by: 2).map {
+            "\(GnuplotFigure.number(Double(d[$0]))) \(GnuplotFigure.number(Double(d[$0 + 1])))"
+        }.joined(separator: "\n"))
+        let name = "ch02-\(density.rawValue)-layers"
+        let extent = Double(density.extent)
+        var lines = [
+            "# Draws \(name).png from \(name).dat. Run in this folder: gnuplot \(name).gp",
+            "set terminal pngcairo size \(330 * stages.count + 90),420 enhanced font 'Sans,10'",
+            "set output '\(name).png'",
+            // A cyclic palette, since -180° and 180° are the same direction.
+            "set palette model HSV defined (0 0 0.75 0.9, 1 1 0.75 0.9)",
+            "set cbrange [-180:180]",
+            "set size ratio -1",
+            "set xrange [\(-extent):\(extent)]",
+            "set yrange [\(-extent):\(extent)]",
+            "set xlabel 'x_1'",
+            "set ylabel 'x_2' offset 1,0",
+            "unset key",
+            "set multiplot layout 1,\(stages.count) title \(GnuplotFigure.quote("\(density.rawValue): latent points z drawn from N(0, I) pulled back through the affine flow, coloured by their angle in the latent plane (grey: the data)")) font 'Sans,11'",
+        ]
+        for (index, stage) in stages.enumerated() {
+            let title = stage == 0 ? "z (no layer inverted)" : "after inverting the last \(stage) of \(layers.count)"
+            lines.append("set title \(GnuplotFigure.quote(title))")
+            // The colour bar once, on the last panel, where it labels every panel's colours.
+            if index == stages.count - 1 {
+                lines += ["set colorbox", "set cblabel 'angle of z (degrees)' offset 0.5,0", "set cbtics 90"]
+            } else {
+                lines.append("unset colorbox")
+            }
+            let dataLayer = stage == layers.count ? "'\(name).dat' index \(stages.count) using 1:2 with points pt 7 ps 0.2 lc rgb '#bbbbbb', " : ""
+            lines.append("plot \(dataLayer)'\(name).dat' index \(index) using 1:2:3 with points pt 7 ps 0.25 lc palette")
+        }
+        lines.append("unset multiplot")
+        if let message = try Gnuplot.write(name: name, data: blocks.joined(separator: "\n\n\n") + "\n",
+                                           script: lines.joined(separator: "\n") + "\n", to: options.folder) { note(message) }
     }
 }
-

@@ -18,9 +18,13 @@ struct Chapter03: ParsableCommand {
         Trains the paper's MNIST generator (NICE: 4 additive couplings, logistic prior) or \
         a small multi-scale Real NVP by maximum likelihood, with the recipe's Adam settings, \
         keeps the model with the best validation NLL, and reports its exact test NLL in nats \
-        per image and in bits per dimension. Writes ch03-* figures (samples, learning curve, \
-        temperatures) and ch03-results.json; checkpoints go to --checkpoint-dir. \
-        Default length: 3000 iterations (40 with --quick).
+        per image and in bits per dimension. NICE writes ch03-* figures (samples, learning \
+        curve, temperatures) and ch03-results.json; Real NVP writes ch03-realnvp-* figures \
+        (and what each stage of the multi-scale flow does to an image) and \
+        ch03-realnvp-results.json. When both results files are in the folder, either run \
+        draws ch03-nice-vs-realnvp (validation NLL against training time). Checkpoints go \
+        to --checkpoint-dir. Default length: 3000 iterations for NICE, 200 for Real NVP \
+        (40 with --quick).
         """)
 
     @OptionGroup var options: ChapterOptions
@@ -50,8 +54,8 @@ struct Chapter03: ParsableCommand {
     }
 
     mutating func run() throws {
-        let plan = try options.prepare(chapter: "ch03", changes: [model != .nice ? model.rawValue : nil,
-                                                                  batchSize != 100 ? "batch-size-\(batchSize)" : nil,
+        // Both models' default runs write the book's figures: Real NVP's files carry its name.
+        let plan = try options.prepare(chapter: "ch03", changes: [batchSize != 100 ? "batch-size-\(batchSize)" : nil,
                                                                   ChapterOptions.setting("dataset", dataset?.rawValue)] + length.changes)
         let checkpointDir = try plan.checkpointFolder(checkpointDir)
         let started = Date()
@@ -60,18 +64,24 @@ struct Chapter03: ParsableCommand {
             throw ChapterError("--batch-size \(batchSize) is larger than the \(data.train.count) training images")
         }
         let perEpoch = data.train.count / batchSize
-        let total = try length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : 3000)
-        let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 5))
-        // A quick run evaluates on subsets so that it stays under a minute.
-        let validation = options.quick ? data.validation.slice(0..<1000) : data.validation
+        // Real NVP's default length: about the training time of NICE's 3000 iterations.
+        let total = try length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : (model == .nice ? 3000 : 200))
+        let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 6))
+        // A quick run evaluates on subsets so that it stays under a minute; Real NVP's
+        // convolutions make a full validation pass cost as much as 30 of its training steps,
+        // so its curve is measured on the first 2,000 validation images.
+        let validation = options.quick ? data.validation.slice(0..<1000)
+            : (model == .realnvp ? data.validation.slice(0..<2000) : data.validation)
         let test = options.quick ? data.test.slice(0..<1000) : data.test
         print("Chapter 03: \(model.rawValue) on \(data.name.displayName), \(total) iterations of batch \(batchSize)")
 
         // [book:ch03-model]
         var generator = RandomGenerator(seed: options.seed)
+        // Real NVP gets NICE's logistic prior, so that the two differ in architecture only.
         let flow = model == .nice
             ? FlowModels.nice(generator: &generator)
-            : FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, generator: &generator)
+            : FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: .standardLogistic,
+                                 generator: &generator)
         let trainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9,
                                   batchSize: batchSize, seed: options.seed)
         // [/book:ch03-model]
@@ -91,14 +101,19 @@ struct Chapter03: ParsableCommand {
         // [book:ch03-loop]
         let progress = ProgressLine("training", total: total)
         var lossSum = 0.0, lossCount = 0
+        // The records' seconds count training steps only (not evaluation), across resumes,
+        // so that two models can be compared at equal training time.
+        var trainingSeconds = trainer.history.last?.seconds ?? 0
         while trainer.iteration < total {
+            let stepStarted = Date()
             let batch = data.train.gather(trainer.batchIndices(trainCount: data.train.count))
             lossSum += Double(try trainer.maximumLikelihoodStep(batch.images))
+            trainingSeconds += Date().timeIntervalSince(stepStarted)
             lossCount += 1
             progress.update(trainer.iteration, metric: String(format: "NLL %.1f", lossSum / Double(lossCount)))
             if trainer.iteration % evaluateEvery == 0 || trainer.iteration == total {
                 let nll = evaluateNLL(flow, images: validation.images)
-                trainer.record(TrainingRecord(iteration: trainer.iteration, seconds: Date().timeIntervalSince(started),
+                trainer.record(TrainingRecord(iteration: trainer.iteration, seconds: trainingSeconds,
                                               trainLoss: lossSum / Double(lossCount), validationNLL: nll.mean))
                 lossSum = 0; lossCount = 0
                 try trainer.saveCheckpoint(to: checkpoint, description: description)
@@ -116,6 +131,8 @@ struct Chapter03: ParsableCommand {
 
         var results = ResultsFile()
         results["chapter"] = "03-realnvp"
+        results["training_seconds"] = trainingSeconds
+        results["validation_images"] = validation.count
         results["model"] = model.rawValue
         results["dataset"] = data.name.rawValue
         results["parameters"] = flow.parameterCount
@@ -127,21 +144,43 @@ struct Chapter03: ParsableCommand {
         results["test_nll_standard_error"] = testNLL.standardError
         results["test_bits_per_dim"] = bitsPerDim
         results["seconds"] = Date().timeIntervalSince(started)
-        results["images_per_second"] = Double(trainer.iteration * batchSize) / max(progress.elapsed, 1e-9)
+        // Training steps only, over every session of a resumed run.
+        results["images_per_second"] = Double(trainer.iteration * batchSize) / max(trainingSeconds, 1e-9)
+        if model == .realnvp {
+            // The same untrained Real NVP (same seed, same weights) with the standard normal
+            // prior of the Real NVP paper: where training would start with it.
+            var again = RandomGenerator(seed: options.seed)
+            let normal = FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: .standardNormal,
+                                            generator: &again)
+            results["initial_valid_nll_normal_prior"] = evaluateNLL(normal, images: validation.images).mean
+        }
         results["quick"] = options.quick
         results["seed"] = options.seed
-        results["history"] = trainer.history.map { ["iteration": $0.iteration, "train_nll": $0.trainLoss, "valid_nll": $0.validationNLL] }
+        results["history"] = trainer.history.map {
+            ["iteration": $0.iteration, "training_seconds": $0.seconds, "train_nll": $0.trainLoss, "valid_nll": $0.validationNLL]
+        }
         // The numbers first: a figure that fails cannot cost the run its results.
-        try results.write(to: options.outputPath("ch03-results.json"))
+        try results.write(to: options.outputPath("\(prefix)results.json"))
         try drawFigures(flow: flow, trainer: trainer, dataName: data.name.displayName)
-        print("Wrote figures and ch03-results.json to \(options.folder)/")
+        if model == .realnvp {
+            // The image as the model sees it in training: dequantised, y = (255x + u)/256.
+            var noise = RandomGenerator(seed: options.seed, stream: 79)
+            try drawStages(flow: flow, image: Dequantization.apply(test.images.slice(0..<1, alongAxis: 0), generator: &noise))
+        }
+        try drawComparison()
+        print("Wrote figures and \(prefix)results.json to \(options.folder)/")
     }
+
+    /// The start of every file this run writes: "ch03-" for NICE, "ch03-realnvp-" for Real NVP.
+    var prefix: String { model == .nice ? "ch03-" : "ch03-realnvp-" }
 
     func drawFigures(flow: NormalizingFlow, trainer: FlowTrainer, dataName: String) throws {
         flow.isTraining = false
         var generator = RandomGenerator(seed: options.seed, stream: 77)
         let samples = GradientRecording.withoutRecording { flow.sample(100, generator: &generator).value }
-        try PNGFile.write(ImageFigures.grid(samples, columns: 10, scale: 2), to: options.outputPath("ch03-samples.png"))
+        let grid = ImageGridFigure(name: "\(prefix)samples", title: "100 samples of \(modelName) after \(trainer.iteration) iterations (best validation NLL)",
+                                   images: samples, columns: 10)
+        if let message = try grid.write(to: options.folder) { note(message) }
 
         // Rows of samples at temperatures 0.5, 0.7, 0.85, 1: the prior's spread scaled down.
         let temperatures: [Float] = [0.5, 0.7, 0.85, 1.0]
@@ -151,32 +190,14 @@ struct Chapter03: ParsableCommand {
                 return flow.sample(10, generator: &g, temperature: t).value
             }
         }
-        // The grid of samples is the data of a gnuplot figure that labels its rows.
-        let grid = ImageFigures.grid(Tensor.concatenate(rows, alongAxis: 0), columns: 10, scale: 2)
-        try PNGFile.write(grid, to: options.outputPath("ch03-temperatures-samples.png"))
-        let cell = 28 * 2 + 1   // as ImageFigures.grid lays out rows: image height plus a 1-pixel border
-        let tics = temperatures.enumerated().map { r, t in
-            "\"T = \(t)\" \(grid.height - (1 + r * cell + cell / 2))"
-        }
-        let script = """
-            # Draws ch03-temperatures.png from ch03-temperatures-samples.png. Run in this folder: gnuplot ch03-temperatures.gp
-            set terminal pngcairo size \(grid.width + 160),\(grid.height + 110) enhanced font 'Sans,11'
-            set output 'ch03-temperatures.png'
-            set title "Samples at temperature T: the prior's spread times T, the same noise in each column"
-            set xlabel "sample"
-            set ylabel "temperature"
-            set ytics (\(tics.joined(separator: ", "))) nomirror
-            unset xtics
-            set size ratio -1
-            set xrange [0:\(grid.width)]
-            set yrange [0:\(grid.height)]
-            plot 'ch03-temperatures-samples.png' binary filetype=png with rgbimage notitle
+        var byTemperature = ImageGridFigure(name: "\(prefix)temperatures",
+                                            title: "\(modelName) samples at temperature T: the prior's spread times T, the same noise in each column",
+                                            images: Tensor.concatenate(rows, alongAxis: 0), columns: 10)
+        byTemperature.yLabel = "temperature"
+        byTemperature.rowLabels = temperatures.map { "T = \($0)" }
+        if let message = try byTemperature.write(to: options.folder) { note(message) }
 
-            """
-        try writeTextFile(script, to: options.outputPath("ch03-temperatures.gp"))
-        if let message = try Gnuplot.render(script: "ch03-temperatures.gp", in: options.folder) { note(message) }
-
-        var curve = GnuplotFigure(name: "ch03-learning-curve", title: "NICE trained by maximum likelihood on \(dataName)",
+        var curve = GnuplotFigure(name: "\(prefix)learning-curve", title: "\(modelName) trained by maximum likelihood on \(dataName)",
                                   xLabel: "iteration", yLabel: "NLL (nats per image)")
         curve.series = [
             PlotSeries(title: "training (mean since last evaluation)", x: trainer.history.map { Double($0.iteration) },
@@ -184,7 +205,112 @@ struct Chapter03: ParsableCommand {
             PlotSeries(title: "validation", x: trainer.history.map { Double($0.iteration) },
                        y: trainer.history.map(\.validationNLL), style: "linespoints lw 2 pt 5 ps 0.6"),
         ]
-        if model == .realnvp { curve.title = "Real NVP trained by maximum likelihood on \(dataName)" }
         if let message = try curve.write(to: options.folder) { note(message) }
+    }
+}
+
+extension Chapter03 {
+    var modelName: String { model == .nice ? "NICE" : "Real NVP" }
+
+    /// What each stage of the multi-scale Real NVP does to one test image: the image, its
+    /// logit, the checkerboard couplings at 28x28, the squeeze into four 14x14 channels,
+    /// the channel couplings, and the two halves of the latent code (the half factored out
+    /// at 14x14 and the half that went on through four more couplings).
+    func drawStages(flow: NormalizingFlow, image: Tensor) throws {
+        flow.isTraining = false
+        let layers = flow.flow.layers
+        var panels: [HeatmapPanel] = []
+        func add(_ title: String, _ x: Tensor, channel: Int = 0) {
+            let (h, w) = (x.shape[2], x.shape[3])
+            let values = x.values
+            let z = (0..<h).map { i in (0..<w).map { j in Double(values[(channel * h + i) * w + j]) } }
+            panels.append(HeatmapPanel(title: title, x: (0..<w).map(Double.init), y: (0..<h).reversed().map(Double.init), z: z))
+        }
+        GradientRecording.withoutRecording {
+            var h = Variable(image)
+            add("the dequantised image y", image)
+            var couplings = 0, channelCouplings = 0
+            for layer in layers {
+                switch layer {
+                case let factor as FactorOut:
+                    let half = factor.shape[0] / 2, (height, width) = (factor.shape[1], factor.shape[2])
+                    let factored = h.value.slice(0..<half, alongAxis: 1)
+                    let continued = factor.inner.forward(h.slice(half..<factor.shape[0], alongAxis: 1)).output.value
+                        .reshaped([1, half, height, width])
+                    for c in 0..<half { add("z: channel \(c + 1), factored out at 14x14", factored, channel: c) }
+                    for c in 0..<half { add("z: channel \(c + 3), after 4 more couplings", continued, channel: c) }
+                case is Squeeze:
+                    h = layer.forward(h).output
+                    for c in 0..<4 { add("squeezed: channel \(c + 1) of 4 (14x14)", h.value, channel: c) }
+                case is LogitLayer:
+                    h = layer.forward(h).output
+                    add("logit of the dequantised image", h.value)
+                default:
+                    h = layer.forward(h).output
+                    if h.shape[1] == 1 {
+                        couplings += 1
+                        if couplings == 1 || couplings == 3 { add("after checkerboard coupling \(couplings) of 3", h.value) }
+                    } else {
+                        channelCouplings += 1
+                    }
+                }
+            }
+        }
+        // Rows: the image at 28x28; the squeeze; after the channel couplings, the latent code.
+        var figure = HeatmapPanels(name: "ch03-realnvp-stages",
+                                   title: "One test image through the trained Real NVP, stage by stage (each panel on its own colour scale)",
+                                   xLabel: "column", yLabel: "row", colourLabel: "value", panels: panels)
+        figure.rows = 3
+        figure.panelSize = (width: 360, height: 330)
+        if let message = try figure.write(to: options.folder) { note(message) }
+    }
+
+    /// Validation NLL in bits per dimension against training time, NICE beside Real NVP,
+    /// from the two results files in the output folder (drawn once both exist).
+    func drawComparison() throws {
+        func history(_ file: String) -> (x: [Double], y: [Double], parameters: Int)? {
+            guard let data = FileManager.default.contents(atPath: (options.folder as NSString).appendingPathComponent(file)),
+                  let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let records = json["history"] as? [[String: Any]], let parameters = json["parameters"] as? Int else { return nil }
+            var x: [Double] = [], y: [Double] = []
+            for record in records {
+                guard let seconds = record["training_seconds"] as? Double, let nll = record["valid_nll"] as? Double else { return nil }
+                x.append(seconds / 60); y.append(bitsPerDimension(nllNats: nll, dimension: 784))
+            }
+            return (x, y, parameters)
+        }
+        func millions(_ n: Int) -> String { String(format: "%.2fM parameters", Double(n) / 1e6) }
+        guard let nice = history("ch03-results.json"), let realNVP = history("ch03-realnvp-results.json") else {
+            print("ch03-nice-vs-realnvp: drawn once both models' results (ch03-results.json, ch03-realnvp-results.json) are in \(options.folder)/")
+            return
+        }
+        var figure = GnuplotFigure(name: "ch03-nice-vs-realnvp", title: "NICE and Real NVP on MNIST: validation NLL against training time",
+                                   xLabel: "training time (minutes, evaluation excluded)", yLabel: "validation NLL (bits per dimension)")
+        figure.settings = ["set key top right", "set yrange [0:8]"]
+        figure.series = [
+            PlotSeries(title: "NICE (\(millions(nice.parameters)))", x: nice.x, y: nice.y, style: "linespoints lw 2 pt 7 ps 0.7"),
+            PlotSeries(title: "Real NVP (\(millions(realNVP.parameters)), multi-scale, convolutional)", x: realNVP.x, y: realNVP.y, style: "linespoints lw 2 pt 5 ps 0.7"),
+        ]
+        if let message = try figure.write(to: options.folder) { note(message) }
+
+        // Each model's validation NLL when the other stopped, read off its curve (linear
+        // between evaluations; the last value past the end of a curve).
+        func value(_ curve: (x: [Double], y: [Double], parameters: Int), atMinutes t: Double) -> Double {
+            guard let last = curve.x.last, t < last else { return curve.y.last ?? .nan }
+            let k = curve.x.firstIndex { $0 >= t }!
+            if k == 0 { return curve.y[0] }
+            let w = (t - curve.x[k - 1]) / (curve.x[k] - curve.x[k - 1])
+            return curve.y[k - 1] + w * (curve.y[k] - curve.y[k - 1])
+        }
+        var comparison = ResultsFile()
+        comparison["nice_training_minutes"] = nice.x.last ?? .nan
+        comparison["realnvp_training_minutes"] = realNVP.x.last ?? .nan
+        comparison["nice_final_valid_bits_per_dim"] = nice.y.last ?? .nan
+        comparison["realnvp_final_valid_bits_per_dim"] = realNVP.y.last ?? .nan
+        let common = min(nice.x.last ?? 0, realNVP.x.last ?? 0)
+        comparison["common_minutes"] = common
+        comparison["nice_valid_bits_per_dim_at_common"] = value(nice, atMinutes: common)
+        comparison["realnvp_valid_bits_per_dim_at_common"] = value(realNVP, atMinutes: common)
+        try comparison.write(to: options.outputPath("ch03-nice-vs-realnvp.json"))
     }
 }

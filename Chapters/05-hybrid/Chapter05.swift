@@ -82,8 +82,20 @@ struct Chapter05: ParsableCommand {
     @Flag(help: "Continue each objective from its training checkpoint in --checkpoint-dir (written at every evaluation), if it has one.")
     var resume = false
 
-    @Option(help: "Adam learning rate of the 2-D demonstration on 8 Gaussians (generator and critic); the default is the MNIST recipe's.")
-    var toyLearningRate: Float = 1e-4
+    @Option(help: "Adam learning rate of the 2-D demonstration on 8 Gaussians, generator and critic (default \(ToyDemonstration.learningRate)).")
+    var toyLearningRate: Float = ToyDemonstration.learningRate
+
+    @Option(help: "Generator iterations of each 2-D run (default \(ToyDemonstration.iterations), or \(ToyDemonstration.quickIterations) with --quick).")
+    var toyIterations: Int?
+
+    @Flag(help: "Run only the 2-D demonstration on 8 Gaussians (seconds to minutes), not the image runs.")
+    var toyOnly = false
+
+    @Option(help: "Couplings of the 2-D flow (default \(ToyDemonstration.couplings)).")
+    var toyCouplings: Int = ToyDemonstration.couplings
+
+    @Option(help: "Units per hidden layer of the 2-D flow's coupling networks (default \(ToyDemonstration.hidden)).")
+    var toyHidden: Int = ToyDemonstration.hidden
 
     @Flag(help: "MNIST: the paper's network sizes (coupling networks 1000 wide, 5 hidden layers; critic 1024 units) instead of the classroom default.")
     var recipe = false
@@ -112,6 +124,9 @@ struct Chapter05: ParsableCommand {
 
     func validate() throws {
         guard toyLearningRate > 0 && toyLearningRate <= 0.1 else { throw ValidationError("--toy-learning-rate must be in (0, 0.1], got \(toyLearningRate)") }
+        if let toyIterations { guard (1...TrainingLength.maximumIterations).contains(toyIterations) else { throw ValidationError("--toy-iterations must be in 1...\(TrainingLength.maximumIterations), got \(toyIterations)") } }
+        guard (1...64).contains(toyCouplings) else { throw ValidationError("--toy-couplings must be in 1...64, got \(toyCouplings)") }
+        guard (1...4096).contains(toyHidden) else { throw ValidationError("--toy-hidden must be in 1...4096, got \(toyHidden)") }
         if let lambda { guard lambda > 0 && lambda.isFinite else { throw ValidationError("--lambda must be positive, got \(lambda)") } }
         guard nCritic >= 1 && nCritic <= 100 else { throw ValidationError("--n-critic must be in 1...100, got \(nCritic)") }
         if let features { guard features >= 1 && features <= 512 else { throw ValidationError("--features must be in 1...512, got \(features)") } }
@@ -137,13 +152,26 @@ struct Chapter05: ParsableCommand {
          nCritic != 5 ? "n-critic-\(nCritic)" : nil, ChapterOptions.setting("dataset", dataset?.rawValue),
          recipe ? "recipe" : nil, ChapterOptions.setting("hidden", hidden), ChapterOptions.setting("depth", depth),
          ChapterOptions.setting("critic-width", criticWidth), ChapterOptions.setting("features", features),
-         ChapterOptions.setting("blocks", blocks), toyLearningRate != 1e-4 ? "toy-learning-rate-\(toyLearningRate)" : nil] + length.changes
+         ChapterOptions.setting("blocks", blocks), toyLearningRate != ToyDemonstration.learningRate ? "toy-learning-rate-\(toyLearningRate)" : nil,
+         ChapterOptions.setting("toy-iterations", toyIterations),
+         toyCouplings != ToyDemonstration.couplings ? "toy-couplings-\(toyCouplings)" : nil,
+         toyHidden != ToyDemonstration.hidden ? "toy-hidden-\(toyHidden)" : nil, toyOnly ? "toy-only" : nil] + length.changes
     }
 
     mutating func run() throws {
         let plan = try options.prepare(chapter: "ch05", changes: changes)
-        let checkpointDir = try plan.checkpointFolder(checkpointDir)
         let started = Date()
+        let toyLength = toyIterations ?? (options.quick ? ToyDemonstration.quickIterations : ToyDemonstration.iterations)
+        if toyOnly {
+            var results = ResultsFile()
+            results["chapter"] = "05-hybrid"
+            results["toy"] = try toyDemonstration(iterations: toyLength, lambda: lambda ?? 0.1)
+            results["seconds"] = Date().timeIntervalSince(started)
+            try results.write(to: options.outputPath("ch05-results.json"))
+            print("Wrote the 2-D figures and ch05-results.json to \(options.folder)/")
+            return
+        }
+        let checkpointDir = try plan.checkpointFolder(checkpointDir)
         let data = try loadImageData(explicit: dataset, search: options.dataSearch)
         let cifar = data.name == .cifar10 ? CIFARSetup(features: features ?? (options.quick ? 8 : 64),
                                                        blocks: blocks ?? (options.quick ? 1 : 8),
@@ -190,7 +218,7 @@ struct Chapter05: ParsableCommand {
         try results.write(to: options.outputPath("ch05-results.json"))
         try drawFigureOne(samples, dataName: data.name.displayName)
         try drawFigureTwo(curves, dataName: data.name.displayName, tracked: tracked.shape[0], cifar: cifar)
-        results["toy"] = try toyDemonstration(iterations: options.quick ? 40 : 1500, lambda: weight)
+        results["toy"] = try toyDemonstration(iterations: toyLength, lambda: weight)
         results["seconds"] = Date().timeIntervalSince(started)
         try results.write(to: options.outputPath("ch05-results.json"))
         print("Wrote figures and ch05-results.json to \(options.folder)/")

@@ -184,7 +184,6 @@ extension Chapter06 {
                                                bandwidth: bandwidth)
         // [/book:kde]
 
-        // [book:ais]
         // AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I).
         let aisCount = min(aisImages ?? (options.quick || isCIFAR ? 2 : 20), data.test.count)
         let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
@@ -204,7 +203,6 @@ extension Chapter06 {
             progress: { done, _ in progress.update(done) })
         // The exact NLL of the same images, for the gap.
         let aisExact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(aisTargets)).value.values.map { -Double($0) } }
-        // [/book:ais]
 
         // The exact NLL in its two parts, on 1,000 dequantised test images: -log p(z) at
         // z = f(x) (how far into the prior's tails f sends the image) and -log |det ∂f/∂x|

@@ -38,6 +38,28 @@ public enum ToyDensity: String, CaseIterable, Sendable {
     /// The components' standard deviation (0 for the other densities).
     public var modeStandardDeviation: Float { mixture?.std ?? 0 }
 
+    // [book:mode-coverage]
+    /// A mode is covered when it holds at least a fifth of the samples it would get under
+    /// the data (N / number of modes / 5 within 3 standard deviations of it): a mode that a
+    /// few stray samples happen to cross is not covered. The share near a mode is the
+    /// fraction of all samples within 3 standard deviations of some mode (about 0.99 for
+    /// samples of the data themselves).
+    public func modeCoverage(_ samples: Tensor) -> (covered: Int, share: Double) {
+        let (means, std) = (modes, modeStandardDeviation)
+        guard !means.isEmpty else { return (0, 0) }
+        var counts = [Int](repeating: 0, count: means.count)
+        var near = 0
+        let p = samples.values
+        for i in 0..<samples.shape[0] {
+            let distances = means.map { ((p[2 * i] - $0.0) * (p[2 * i] - $0.0) + (p[2 * i + 1] - $0.1) * (p[2 * i + 1] - $0.1)).squareRoot() }
+            let nearest = distances.indices.min { distances[$0] < distances[$1] }!
+            if distances[nearest] <= 3 * std { counts[nearest] += 1; near += 1 }
+        }
+        let threshold = max(1, samples.shape[0] / means.count / 5)
+        return (counts.filter { $0 >= threshold }.count, Double(near) / Double(samples.shape[0]))
+    }
+    // [/book:mode-coverage]
+
     /// Radii of the rings and the radial standard deviation.
     static let ringRadii: [Float] = [0.5, 1.2, 1.9, 2.6]
     static let ringStd: Float = 0.06

@@ -120,7 +120,6 @@ public struct AISResult {
     }
 }
 
-// [book:ais]
 /// Estimates log p(x) for each image x of a decoder-based model by annealed importance
 /// sampling (AIS).
 ///
@@ -190,7 +189,6 @@ public func annealedImportanceSampling(decoder: (Variable) -> Variable, latentDi
         }
     }
 }
-// [/book:ais]
 
 /// The body of `annealedImportanceSampling`: the chains of a group of images are stored
 /// with the (non-escaping) decoder, hence the escaping closures here.

@@ -7,7 +7,6 @@ import Flows
 // Jacobian ∂G/∂z at points drawn from the prior. Adversarially trained generators have
 // ill-conditioned Jacobians: a few directions of z stretched, most squashed.
 
-// [book:generator-jacobian]
 /// The Jacobian J = ∂G/∂z [D_out, d] of a decoder at one latent point z [d], from a
 /// single batched backward pass.
 ///
@@ -39,7 +38,6 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor) -
         return gradients(of: output, withRespectTo: [input], seed: identity.reshaped(output.shape))[0].value
     }
 }
-// [/book:generator-jacobian]
 
 /// The same Jacobian J = ∂G/∂z [D_out, d] as `generatorJacobian`, assembled from passes
 /// of at most `rowsPerPass` copies of z: pass k seeds its copies with the unit vectors

@@ -38,11 +38,11 @@ public struct GnuplotFigure {
         self.name = name; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         v.isNaN ? "NaN" : v.isInfinite ? (v > 0 ? "Inf" : "-Inf") : String(format: "%.7g", v)
     }
 

@@ -40,11 +40,15 @@ public struct HeatmapPanels {
     public var colourLabel: String
     public var panels: [HeatmapPanel]
     public var panelSize = (width: 440, height: 400)
+    /// Rows of panels (filled left to right, top to bottom); 1 puts them side by side.
+    public var rows = 1
 
     public init(name: String, title: String, xLabel: String, yLabel: String, colourLabel: String, panels: [HeatmapPanel]) {
         self.name = name; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
         self.colourLabel = colourLabel; self.panels = panels
     }
+
+    var columns: Int { (panels.count + rows - 1) / max(rows, 1) }
 
     public var dataText: String {
         panels.map { panel in
@@ -59,7 +63,7 @@ public struct HeatmapPanels {
     public var scriptText: String {
         var lines = [
             "# Draws \(name).png from \(name).dat. Run in this folder: gnuplot \(name).gp",
-            "set terminal pngcairo size \(panelSize.width * panels.count),\(panelSize.height + 40) enhanced font 'Sans,10'",
+            "set terminal pngcairo size \(panelSize.width * columns),\(panelSize.height * rows + 40) enhanced font 'Sans,10'",
             "set output '\(name).png'",
             Colormap.gnuplotPalette,
             "set size ratio -1",
@@ -68,7 +72,7 @@ public struct HeatmapPanels {
             "set cblabel \(GnuplotFigure.quote(colourLabel)) offset 0.6,0",
             "set format cb '%.2g'",
             "unset key",
-            "set multiplot layout 1,\(panels.count) title \(GnuplotFigure.quote(title)) font 'Sans,12'",
+            "set multiplot layout \(rows),\(columns) title \(GnuplotFigure.quote(title)) font 'Sans,12'",
         ]
         for (index, panel) in panels.enumerated() {
             let (x0, x1) = (panel.x.min() ?? 0, panel.x.max() ?? 1), (y0, y1) = (panel.y.min() ?? 0, panel.y.max() ?? 1)

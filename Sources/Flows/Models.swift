@@ -37,10 +37,11 @@ public enum FlowModels {
     /// Real NVP for 32x32x3 images as in the recipe (2 scales, 10 affine couplings):
     /// 3 checkerboard couplings on 3x32x32, squeeze to 12x16x16, 3 channel couplings,
     /// factor out half of the channels, 4 checkerboard couplings on 6x16x16; Gaussian
-    /// prior. `features` and `blocks` set the size of the s/t networks (64 and 8 in
-    /// the recipe).
+    /// prior (chapter 03 swaps in NICE's logistic one to compare the two architectures on
+    /// MNIST). `features` and `blocks` set the size of the s/t networks (64 and 8 in the
+    /// recipe).
     public static func realNVP(sampleShape: [Int] = [3, 32, 32], features: Int = 64, blocks: Int = 8,
-                               generator: inout RandomGenerator) -> NormalizingFlow {
+                               prior: Prior = .standardNormal, generator: inout RandomGenerator) -> NormalizingFlow {
         let (c, h, w) = (sampleShape[0], sampleShape[1], sampleShape[2])
         func coupling(_ mask: Tensor) -> AffineCoupling {
             AffineCoupling(network: ResidualNetwork(channels: mask.shape[1], features: features, blocks: blocks,
@@ -54,7 +55,7 @@ public enum FlowModels {
             coupling(CouplingMask.checkerboard(channels: 2 * c, height: h / 2, width: w / 2, parity: i % 2))
         } + [Reshape(from: [2 * c, h / 2, w / 2], to: [2 * c * h * w / 4])]
         layers.append(FactorOut(shape: [4 * c, h / 2, w / 2], inner: FlowSequence(inner)))
-        return NormalizingFlow(layers, prior: .standardNormal, sampleShape: sampleShape, latentShape: [c * h * w])
+        return NormalizingFlow(layers, prior: prior, sampleShape: sampleShape, latentShape: [c * h * w])
     }
 
     /// A 2-D flow for the toy densities: `couplings` affine (or additive) couplings that

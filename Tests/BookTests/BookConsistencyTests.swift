@@ -46,6 +46,34 @@ struct BookConsistencyTests {
         }
     }
 
+    @Test("every quote marker is followed by the code block it quotes")
+    func everyQuoteMarkerHasItsBlock() {
+        let markers = Self.matches(#"<!-- quote: ([^\s]*) -->"#, in: Self.book).map { $0[1] }
+        let withBlocks = Self.matches(#"<!-- quote: ([^#\s]+#[\w-]+) -->\s*\n```"#, in: Self.book).map { $0[1] }
+        #expect(!markers.isEmpty, "book.md has no quote markers")
+        for marker in markers where !withBlocks.contains(marker) {
+            Issue.record("book.md's quote marker \(marker) is not followed by a fenced code block")
+        }
+    }
+
+    @Test("every region marked for the book in Sources/ and Chapters/ is quoted by it")
+    func everyMarkedRegionIsQuoted() throws {
+        let quoted = Set(Self.matches(#"<!-- quote: ([^#\s]+#[\w-]+) -->"#, in: Self.book).map { $0[1] })
+        var regions: [String] = []
+        for folder in ["Sources", "Chapters"] {
+            let base = Self.root.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(atPath: base.path)?.compactMap { $0 as? String } ?? []
+            for file in files where file.hasSuffix(".swift") || file.hasSuffix(".c") {
+                let text = try Self.read("\(folder)/\(file)")
+                regions += Self.matches(#"// \[book:([\w-]+)\]"#, in: text).map { "\(folder)/\(file)#\($0[1])" }
+            }
+        }
+        #expect(regions.count > 10, "found only \(regions.count) marked regions")
+        for region in regions where !quoted.contains(region) {
+            Issue.record("\(region) is marked for the book, but book.md does not quote it")
+        }
+    }
+
     @Test func everyFigureTheBookShowsExists() {
         let figures = Self.matches(#"\]\((Figures/[^) ]+)\)"#, in: Self.book).map { $0[1] }
         #expect(!figures.isEmpty, "book.md shows no figure")

@@ -26,6 +26,11 @@ struct BadInputTests {
 
     @Test("out-of-range values are refused before any work, naming the option", arguments: [
         ("chapter02-coupling-layers", ["--batch-size", "20000"], "--batch-size"),
+        ("chapter02-coupling-layers", ["--couplings", "0"], "--couplings"),
+        ("chapter02-coupling-layers", ["--learning-rate", "-1"], "--learning-rate"),
+        ("chapter04-wgan-critic", ["--grid-iterations", "0"], "--grid-iterations"),
+        ("chapter04-wgan-critic", ["--penalty-weight", "-1"], "--penalty-weight"),
+        ("chapter05-hybrid", ["--toy-hidden", "0"], "--toy-hidden"),
         ("chapter03-realnvp", ["--epochs", "9223372036854775807"], "--epochs"),
         ("chapter05-hybrid", ["--epochs", "9223372036854775807"], "--epochs"),
         ("chapter05-hybrid", ["--iterations", "9223372036854775807"], "--iterations"),

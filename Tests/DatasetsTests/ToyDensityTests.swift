@@ -92,4 +92,28 @@ struct ToyDensityTests {
         // standard error of its mean is ≈ 0.003; allow 5 of them.
         #expect(abs(squaredNorm - 4.02) < 0.015, "E|x|² = \(squaredNorm)")
     }
+
+    @Test("mode coverage of the data itself: every mode, and 1 - exp(-9/2) of the points within 3 sd",
+          arguments: [ToyDensity.eightGaussians, .twentyFiveGaussians])
+    func coverageOfData(_ density: ToyDensity) {
+        var g = RandomGenerator(seed: 77)
+        let n = 20_000
+        let (covered, share) = density.modeCoverage(density.sample(n, generator: &g))
+        #expect(covered == density.modes.count)
+        // |ε|²/σ² of a 2-D normal is chi-squared with 2 degrees of freedom, so
+        // P(|ε| ≤ 3σ) = 1 - exp(-9/2) ≈ 0.9889; the modes are 10σ or more apart, so no
+        // point is closer to another mode. Standard error sqrt(p(1-p)/n) ≈ 0.0007.
+        let expected = 1 - Foundation.exp(-4.5)
+        #expect(abs(share - expected) < 0.004, "share \(share), expected \(expected)")
+    }
+
+    @Test("mode coverage: samples on one mode cover one; samples far from every mode cover none")
+    func coverageOfOneMode() {
+        let density = ToyDensity.eightGaussians
+        let (x, y) = density.modes[3]
+        let onOne = Tensor(shape: [100, 2], values: (0..<100).flatMap { _ in [x, y] })
+        #expect(density.modeCoverage(onOne) == (covered: 1, share: 1))
+        let nowhere = Tensor(shape: [100, 2], values: [Float](repeating: 0, count: 200))
+        #expect(density.modeCoverage(nowhere) == (covered: 0, share: 0))
+    }
 }

@@ -85,6 +85,25 @@ extension FlowsTestSuite {
             Self.checkModel(model, input: Self.pixels(2, shape, seed: 431), inversionTolerance: 1e-3, step: 1e-4)
         }
 
+        @Test("Real NVP with chapter 03's logistic prior: log p(x) = Σ logistic log-density of z + log |det|")
+        func realNVPLogisticPrior() {
+            var generator = RandomGenerator(seed: 470)
+            let model = FlowModels.realNVP(sampleShape: [1, 4, 4], features: 4, blocks: 1, prior: .standardLogistic,
+                                           generator: &generator)
+            let x = Self.pixels(3, [1, 4, 4], seed: 471)
+            let (z, logDet) = model.flow.forward(Variable(x))
+            let logLikelihood = model.logLikelihood(Variable(x)).value.values
+            let perSample = z.value.values.count / 3
+            for n in 0..<3 {
+                // The standard logistic density, written out: log p(z) = -z - 2 log(1 + e^(-z)).
+                let prior = z.value.values[(n * perSample)..<((n + 1) * perSample)]
+                    .map { v -> Double in let z = Double(v); return -z - 2 * Foundation.log1p(Foundation.exp(-z)) }
+                    .reduce(0, +)
+                let expected = prior + Double(logDet.value.values[n])
+                #expect(abs(Double(logLikelihood[n]) - expected) < 1e-3 * max(1, abs(expected)), "sample \(n): \(logLikelihood[n]) vs \(expected)")
+            }
+        }
+
         @Test("Real NVP at initialisation: the couplings are identities, only the logit changes volume")
         func realNVPIdentity() {
             var generator = RandomGenerator(seed: 440)
