@@ -6,8 +6,8 @@ set cbrange [-180:180]
 set size ratio -1
 set xrange [-3.0:3.0]
 set yrange [-3.0:3.0]
-set xlabel 'x_1'
-set ylabel 'x_2' offset 1,0
+set xlabel "x_1"
+set ylabel "x_2" offset 1,0
 unset key
 set multiplot layout 1,5 title "8-gaussians: latent points z drawn from N(0, I) pulled back through the affine flow, coloured by their angle in the latent plane (grey: the data)" font 'Sans,11'
 set title "z (no layer inverted)"

@@ -84,8 +84,8 @@ extension Chapter02 {
             "set size ratio -1",
             "set xrange [\(-extent):\(extent)]",
             "set yrange [\(-extent):\(extent)]",
-            "set xlabel 'x_1'",
-            "set ylabel 'x_2' offset 1,0",
+            "set xlabel \(GnuplotFigure.quote("x_1"))",
+            "set ylabel \(GnuplotFigure.quote("x_2")) offset 1,0",
             "unset key",
             "set multiplot layout 1,\(stages.count) title \(GnuplotFigure.quote("\(density.rawValue): latent points z drawn from N(0, I) pulled back through the affine flow, coloured by their angle in the latent plane (grey: the data)")) font 'Sans,11'",
         ]

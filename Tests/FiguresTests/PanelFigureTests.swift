@@ -13,7 +13,7 @@ struct PanelFigureTests {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         // Three 2x2 images in one column, scale 1, border 1: cells 3 pixels high, the grid
-        // 3·3 + 1 = 10 high. Row r's centre is 1 + 3r + 1 pixels from the top, so gnuplot's
+        // 3·3 + 1 = 10 high (and 2 + 1 + 1 = 4 wide). Row r's centre is 1 + 3r + 1 pixels from the top, so gnuplot's
         // y (upwards from the bottom) is 10 - (2 + 3r): 8, 5, 2.
         var figure = ImageGridFigure(name: "rows", title: "three rows", images: Tensor(zeros: [3, 1, 2, 2]), columns: 1)
         figure.scale = 1
@@ -23,7 +23,7 @@ struct PanelFigureTests {
         #expect(script.contains("set ytics (\"a\" 8, \"b\" 5, \"c\" 2)"), "\(script)")
         #expect(script.contains("plot 'rows-grid.png'"))
         let grid = try PNGFile.read(scratch.file("rows-grid.png"), channels: 1)
-        #expect(grid.width == 3 && grid.height == 10)
+        #expect(grid.width == 4 && grid.height == 10)
     }
 
     @Test("scatter panels: one data block per panel plus the data, each plotted where its index says")
