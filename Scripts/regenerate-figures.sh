@@ -31,28 +31,16 @@ times=Figures/regenerate-times.json
 mkdir -p Figures
 [ -f "$times" ] || echo '{}' > "$times"
 
-for number in "${chapters[@]}"; do
-    dir=$(ls -d Chapters/"$number"-*/)
-    product="chapter$(basename "$dir")"
-    echo "== $product" >&2
+# Runs one chapter program and records how long it took under `name` (the product, or
+# the product and its arguments).
+timed_run() {
+    local name="$1"; shift
+    echo "== $name" >&2
+    local start end
     start=$(date +%s.%N)
-    ".build/release/$product"
+    "$@"
     end=$(date +%s.%N)
-    # Chapter 03 trains its second model, Real NVP, after NICE: the later run draws the
-    # comparison of the two. Its time is kept under its own name.
-    if [ "$number" = 03 ]; then
-        python3 - "$times" "$product" "$start" "$end" <<'PY'
-import json, sys
-path, product, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-times = json.load(open(path)); times[product] = round(end - start, 1)
-json.dump(times, open(path, "w"), indent=2, sort_keys=True)
-PY
-        product="chapter03-realnvp --model realnvp"
-        start=$(date +%s.%N)
-        .build/release/chapter03-realnvp --model realnvp
-        end=$(date +%s.%N)
-    fi
-    python3 - "$times" "$product" "$start" "$end" <<'PY'
+    python3 - "$times" "$name" "$start" "$end" <<'PY'
 import json, os, platform, sys
 path, product, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 times = json.load(open(path))
@@ -68,6 +56,17 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 print(f"{product}: {end - start:.0f} s", file=sys.stderr)
 PY
+}
+
+for number in "${chapters[@]}"; do
+    dir=$(ls -d Chapters/"$number"-*/)
+    product="chapter$(basename "$dir")"
+    timed_run "$product" ".build/release/$product"
+    # Chapter 03 trains its second model, Real NVP, after NICE: the later run draws the
+    # comparison of the two. Its time is kept under its own name.
+    if [ "$number" = 03 ]; then
+        timed_run "$product --model realnvp" ".build/release/$product" --model realnvp
+    fi
 done
 
 python3 Scripts/fill-numbers.py --refresh book.md README.md

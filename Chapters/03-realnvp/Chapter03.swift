@@ -80,8 +80,7 @@ struct Chapter03: ParsableCommand {
         // Real NVP gets NICE's logistic prior, so that the two differ in architecture only.
         let flow = model == .nice
             ? FlowModels.nice(generator: &generator)
-            : FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: .standardLogistic,
-                                 generator: &generator)
+            : Self.realNVP(prior: .standardLogistic, generator: &generator)
         let trainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9,
                                   batchSize: batchSize, seed: options.seed)
         // [/book:ch03-model]
@@ -150,8 +149,7 @@ struct Chapter03: ParsableCommand {
             // The same untrained Real NVP (same seed, same weights) with the standard normal
             // prior of the Real NVP paper: where training would start with it.
             var again = RandomGenerator(seed: options.seed)
-            let normal = FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: .standardNormal,
-                                            generator: &again)
+            let normal = Self.realNVP(prior: .standardNormal, generator: &again)
             results["initial_valid_nll_normal_prior"] = evaluateNLL(normal, images: validation.images).mean
         }
         results["quick"] = options.quick
@@ -212,6 +210,11 @@ struct Chapter03: ParsableCommand {
 extension Chapter03 {
     var modelName: String { model == .nice ? "NICE" : "Real NVP" }
 
+    /// The chapter's small multi-scale Real NVP for 28x28 images.
+    static func realNVP(prior: Prior, generator: inout RandomGenerator) -> NormalizingFlow {
+        FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: prior, generator: &generator)
+    }
+
     /// What each stage of the multi-scale Real NVP does to one test image: the image, its
     /// logit, the checkerboard couplings at 28x28, the squeeze into four 14x14 channels,
     /// the channel couplings, and the two halves of the latent code (the half factored out
@@ -229,7 +232,7 @@ extension Chapter03 {
         GradientRecording.withoutRecording {
             var h = Variable(image)
             add("the dequantised image y", image)
-            var couplings = 0, channelCouplings = 0
+            var checkerboardCouplings = 0
             for layer in layers {
                 switch layer {
                 case let factor as FactorOut:
@@ -247,11 +250,12 @@ extension Chapter03 {
                     add("logit of the dequantised image", h.value)
                 default:
                     h = layer.forward(h).output
+                    // The couplings before the squeeze act on the one-channel image.
                     if h.shape[1] == 1 {
-                        couplings += 1
-                        if couplings == 1 || couplings == 3 { add("after checkerboard coupling \(couplings) of 3", h.value) }
-                    } else {
-                        channelCouplings += 1
+                        checkerboardCouplings += 1
+                        if checkerboardCouplings == 1 || checkerboardCouplings == 3 {
+                            add("after checkerboard coupling \(checkerboardCouplings) of 3", h.value)
+                        }
                     }
                 }
             }

@@ -39,10 +39,11 @@ extension Chapter04 {
         let grid = ImageGridFigure(name: "ch04-adv-samples", title: "100 samples of NICE trained adversarially, \(iterations) iterations (\(data.name.displayName))",
                                    images: samples, columns: 10)
         if let message = try grid.write(to: options.folder) { note(message) }
+        let testImages = data.test.slice(0..<100).images
         let stripes = ["samples_columns": stripeContrast(samples, alongColumns: true),
                        "samples_rows": stripeContrast(samples, alongColumns: false),
-                       "test_images_columns": stripeContrast(data.test.slice(0..<100).images, alongColumns: true),
-                       "test_images_rows": stripeContrast(data.test.slice(0..<100).images, alongColumns: false)]
+                       "test_images_columns": stripeContrast(testImages, alongColumns: true),
+                       "test_images_rows": stripeContrast(testImages, alongColumns: false)]
         print(String(format: "stripes: column contrast %.4f in the samples, %.4f in test images; row contrast %.4f and %.4f",
                      stripes["samples_columns"]!, stripes["test_images_columns"]!, stripes["samples_rows"]!, stripes["test_images_rows"]!))
 

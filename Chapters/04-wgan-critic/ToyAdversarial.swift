@@ -54,7 +54,6 @@ extension Chapter04 {
     /// The critic's value over the plane as a heatmap, with real and generated points.
     /// Returns the critic's mean score on the drawn data points minus its mean score on
     /// the drawn samples (positive: it rates the data higher, as a trained critic should).
-    @discardableResult
     func drawCritic(_ critic: any Layer, fake: [Float], data: Tensor, density: ToyDensity, iteration: Int) throws -> Double {
         let n = 80, extent = 3.0
         let axis = (0..<n).map { -extent + (Double($0) + 0.5) * 2 * extent / Double(n) }
