@@ -37,6 +37,6 @@ json.dump({"commit": commit, "measured": time.strftime("%Y-%m-%dT%H:%MZ", time.g
           open(path, "w"), indent=2, sort_keys=True)
 PYTHON
 cd "$repository"
-python3 Scripts/fill-numbers.py --refresh book.md README.md
+python3 Scripts/fill-numbers.py --refresh book.md README.md Benchmarks/README.md
 echo "chapter 05: $(python3 -c "import json; print(round(json.load(open('Figures/default-run-times.json'))['chapter05_minutes'], 1))") min," \
      "chapter 06: $(python3 -c "import json; print(round(json.load(open('Figures/default-run-times.json'))['chapter06_minutes'], 1))") min"

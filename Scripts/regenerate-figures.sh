@@ -69,6 +69,6 @@ for number in "${chapters[@]}"; do
     fi
 done
 
-python3 Scripts/fill-numbers.py --refresh book.md README.md
+python3 Scripts/fill-numbers.py --refresh book.md README.md Benchmarks/README.md
 echo "Figures regenerated; times in $times; numbers in book.md and README.md refreshed." >&2
 echo "Check them with: swift test --filter Book" >&2

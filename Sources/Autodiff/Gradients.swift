@@ -32,6 +32,40 @@ public func forEachGradient(of output: Variable, withRespectTo targets: [Variabl
     backpropagate(output, to: targets, seed: nil, createGraph: false, body)
 }
 
+// [book:reference-backpropagation]
+/// Reverse mode in its plainest form, to read beside micrograd's `backward()`: put the
+/// variables between the targets and the output in topological order, give the output
+/// the gradient 1, and walk the order backwards, each operation passing its gradient to
+/// its inputs through its VJP; gradients arriving along several paths are added.
+///
+/// This is the definition `backpropagate` (below, what training runs) must agree with;
+/// the tests check that it does, on graphs where every one of its optimisations fires.
+public func referenceGradients(of output: Variable, withRespectTo targets: [Variable]) -> [Tensor] {
+    let order = pathsToTargets(from: output, targets: targets)
+    var gradient: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): Tensor(ones: output.shape)]
+    GradientRecording.withoutRecording {
+        for variable in order.reversed() {
+            guard let node = variable.node, let g = gradient[ObjectIdentifier(variable)] else { continue }
+            let needed = node.inputs.map { order.contains($0) }
+            let shares = node.backward(Variable(g), variable, needed)
+            for (input, share) in zip(node.inputs, shares) {
+                guard let share, order.contains(input) else { continue }
+                let id = ObjectIdentifier(input)
+                gradient[id] = gradient[id].map { $0 + share.value } ?? share.value
+            }
+        }
+    }
+    return targets.map { gradient[ObjectIdentifier($0)] ?? Tensor(zeros: $0.shape) }
+}
+// [/book:reference-backpropagation]
+
+/// The reverse mode that training runs: `referenceGradients` plus three optimisations,
+/// each tested equal to it. (1) Each target's gradient is handed to `deliver` as soon as
+/// it is complete, so an optimiser can update it while it is in cache. (2) A running sum
+/// no one else holds is added to in place (`isKnownUniquelyReferenced`), and (3) an
+/// operation that can add its share straight into such a sum (`node.accumulate`, a
+/// product with beta = 1) does so without a separate buffer. With `createGraph` the
+/// pass is itself recorded, for double backpropagation.
 func backpropagate(_ output: Variable, to targets: [Variable], seed: Tensor?, createGraph: Bool,
                    _ deliver: (Int, Variable) -> Void) {
     if seed == nil {

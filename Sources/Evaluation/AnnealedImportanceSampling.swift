@@ -121,54 +121,18 @@ public struct AISResult {
 }
 
 /// Estimates log p(x) for each image x of a decoder-based model by annealed importance
-/// sampling (AIS).
+/// sampling (AIS), reading the decoder G as the mean of p(x | z) = N(x; G(z), σ² I):
 ///
-/// The model. The decoder G is read as the mean of a Gaussian observation model on the
-/// flattened pixels, p(x | z) = N(x; G(z), σ² I), with the prior p(z), so that
+///     p_σ(x) = ∫ p(x | z) p(z) dz,     log w = Σ_{t=1..T} (β_t - β_{t-1}) log p(x | z_{t-1}),
 ///
-///     p_σ(x) = ∫ p(x | z) p(z) dz,
-///     log p(x | z) = -|x - G(z)|² / (2σ²) - (D/2) log(2π σ²).
+/// with HMC transitions between the temperatures and log p̂(x) = log-mean-exp of the
+/// chains' log w. E[w] = p_σ(x), so log p̂ is a stochastic lower bound on log p_σ(x), and
+/// p_σ is the flow's density convolved with the noise, not the flow's own: book.md,
+/// chapter 06 ("AIS"), explains the path, the weights, the bias and the transitions.
 ///
-/// The estimator. With 0 = β_0 < ... < β_T = 1, the intermediate targets are
-/// f_t(z) = p(z) p(x | z)^β_t, from the prior (f_0) to the unnormalised posterior
-/// (f_T, whose normaliser is p_σ(x)). A chain starts at z_0 ~ p(z); at step t its weight
-/// gains the ratio f_t(z_{t-1}) / f_{t-1}(z_{t-1}), and then an HMC transition that
-/// leaves f_t invariant moves it:
-///
-///     log w = Σ_{t=1..T} (β_t - β_{t-1}) log p(x | z_{t-1}),
-///
-/// E[w] = p_σ(x) (Neal 2001). The K chains of an image give log p̂(x) = log (1/K Σ_k w_k),
-/// computed as a log-mean-exp.
-///
-/// Bias. w is unbiased for p_σ(x), so by Jensen E[log p̂(x)] ≤ log p_σ(x): AIS is a
-/// stochastic lower bound on the log-likelihood, tight when T is large enough that each
-/// chain stays near equilibrium, and loose (under-estimating) for short schedules. It is
-/// not a deterministic bound: a single estimate can exceed the truth by its noise.
-/// Second, p_σ is not the flow's density. x = G(z) + ε, ε ~ N(0, σ² I), so p_σ is the
-/// flow's exact density p_G(x) = p(G⁻¹(x)) |det ∂G⁻¹/∂x| convolved with the noise; it
-/// approaches p_G only as σ → 0, and for a finite σ a generator with a degenerate
-/// Jacobian (mass near a thin manifold) can score far better under p_σ than under p_G,
-/// which is how AIS and the exact likelihood can rank models differently (the paper's
-/// Table 3).
-///
-/// The transitions. HMC with `leapfrogSteps` leapfrog steps on the potential
-/// U(z) = -log p(z) - β log p(x | z), with a fresh momentum p ~ N(0, I) and a Metropolis
-/// test on H = U(z) + |p|²/2. The gradients come from the engine's reverse mode through
-/// the decoder, for all images × chains in one batch: ∇ log p(x | z) is the decoder's
-/// VJP seeded with (x - G(z)) / σ², and ∇ log p(z) a second, cheap backward pass through
-/// the prior alone; caching both lets the last gradient of a transition start the next
-/// one at a new β, so a transition costs `leapfrogSteps` forward and backward passes.
-/// Every chain has its own step size, multiplied by 1.02 or 0.98 after each transition as
-/// its running acceptance rate (a moving average with decay 0.9) is above or below the
-/// target, within [1e-6, 1] (the rule of the HMC code Wu et al. use, there with one step
-/// size shared by all chains). The
-/// step size depends on the chain's own past, so the kernels are not fixed in advance, a
-/// small departure from the conditions of the unbiasedness proof that practical AIS
-/// accepts; the closed-form test on a linear-Gaussian decoder checks its effect.
-///
-/// Requirements. The decoder must map each row on its own (evaluation mode:
-/// `model.isTraining = false`, so that batch norm uses running averages); otherwise the
-/// chains of one batch would interact. Weights and energies are accumulated in Double.
+/// The decoder must map each row on its own (evaluation mode: batch norm on running
+/// averages), or the chains of one batch would interact. Weights and energies are
+/// accumulated in Double.
 ///
 /// - Parameters:
 ///   - decoder: z [B, d] -> G(z) [B, ...] in the space of `images`.

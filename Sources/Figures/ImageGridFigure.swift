@@ -33,8 +33,9 @@ public struct ImageGridFigure {
             let label = r < rowLabels.count ? rowLabels[r] : "\(r + 1)"
             return "\(GnuplotFigure.quote(label)) \(grid.height - (border + r * cellHeight + cellHeight / 2))"
         }
-        // Wide enough for the title too (about 7 pixels a character at this font size).
-        let width = max(grid.width + 170, 7 * title.count + 60)
+        // Wide enough for the title too: Sans 11 in pngcairo averages under 8 pixels a
+        // character; 8 plus a margin keeps the longest titles (chapter 03's) unclipped.
+        let width = max(grid.width + 170, 8 * title.count + 80)
         let script = """
             # Draws \(name).png from \(name)-grid.png. Run in this folder: gnuplot \(name).gp
             set terminal pngcairo size \(width),\(grid.height + 110) enhanced font 'Sans,11'
