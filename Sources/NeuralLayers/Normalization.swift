@@ -25,36 +25,19 @@ public final class BatchNorm: Layer, BufferOwner {
         self.epsilon = epsilon
     }
 
-    /// Batches of this many samples each, stacked along axis 0, that training-mode batch
-    /// norm treats as separate batches (statistics and running-average updates per batch,
-    /// in order) while the layers around it see one large batch. Set for a scope with
-    /// `BatchNorm.$statisticsGroup.withValue(n) { ... }`; nil (the default) means one batch.
-    ///
-    /// Why: the critic steps of a Flow-GAN iteration need five fake batches from the same,
-    /// unchanged generator. One pass over the five stacked batches gives every generator
-    /// matrix product five times the rows, so each weight matrix is packed for sgemm once
-    /// instead of five times, and the samples come out exactly as five separate passes
-    /// would give them.
-    @TaskLocal public static var statisticsGroup: Int? = nil
-
+    /// Training: normalise with the batch's own statistics (and update the running
+    /// averages); evaluation: with the running averages. The grouped path is a speed-up
+    /// for the critic steps of Flow-GAN training (BatchNorm+Groups.swift).
     public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(ChannelLayout(x.shape).channels == gamma.shape[0], "BatchNorm(\(gamma.shape[0])) applied to shape \(x.shape)")
+        guard isTraining else { return evaluationPass(x) }
+        if let group = BatchNorm.statisticsGroup, group < x.shape[0] { return groupedTrainingPass(x, group: group) }
+        return trainingPass(x)
+    }
+
+    /// y = γ (x - running mean) / √(running variance + ε) + β, as one scale and shift.
+    func evaluationPass(_ x: Variable) -> Variable {
         let layout = ChannelLayout(x.shape)
-        precondition(layout.channels == gamma.shape[0], "BatchNorm(\(gamma.shape[0])) applied to shape \(x.shape)")
-        if isTraining, let group = BatchNorm.statisticsGroup, group < x.shape[0] {
-            precondition(x.shape[0] % group == 0, "BatchNorm: a batch of \(x.shape[0]) is not made of groups of \(group)")
-            if !(GradientRecording.isEnabled && [x, gamma, beta].contains(where: \.requiresGradient)) {
-                // Nothing to differentiate: normalise the groups in place of one another.
-                let (y, statistics) = Variable.groupedBatchNormValue(x.value, group: group, gamma: gamma.value,
-                                                                     beta: beta.value, epsilon: epsilon)
-                for batch in statistics { updateRunningAverages(batch, valuesPerChannel: group * layout.inner) }
-                return Variable(y)
-            }
-            let parts = stride(from: 0, to: x.shape[0], by: group).map { start in
-                trainingPass(x.slice(start..<(start + group), alongAxis: 0))
-            }
-            return Variable.concatenate(parts, alongAxis: 0)
-        }
-        if isTraining { return trainingPass(x) }
         let scale = gamma / Variable(runningVariance + epsilon).sqrt()
         let shift = beta - scale * Variable(runningMean)
         return x * scale.reshaped(layout.broadcastShape) + shift.reshaped(layout.broadcastShape)
