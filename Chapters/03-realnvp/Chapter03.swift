@@ -48,6 +48,28 @@ struct Chapter03: ParsableCommand {
 
     enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case nice, realnvp }
 
+    /// Each model's default run and the `--quick` smoke run, in one place.
+    struct TrainingSettings {
+        /// Iterations when `--iterations`/`--epochs` are not given. Real NVP's 200 take
+        /// about as long as NICE's 3000 on two cores.
+        var iterations: Int
+        /// Iterations between validation passes (nil: a sixth of the run, at most 500).
+        var evaluateEvery: Int?
+        /// Validation and test images (nil: all 10,000). Real NVP's convolutions make a
+        /// full validation pass cost as much as 30 of its training steps, so its curve is
+        /// measured on the first 2,000; a quick run uses subsets to stay under a minute.
+        var validationImages: Int?
+        var testImages: Int?
+
+        static func chosen(model: ModelChoice, quick: Bool) -> TrainingSettings {
+            if quick { return TrainingSettings(iterations: 40, evaluateEvery: 20, validationImages: 1000, testImages: 1000) }
+            switch model {
+            case .nice: return TrainingSettings(iterations: 3000, evaluateEvery: nil, validationImages: nil, testImages: nil)
+            case .realnvp: return TrainingSettings(iterations: 200, evaluateEvery: nil, validationImages: 2000, testImages: nil)
+            }
+        }
+    }
+
     func validate() throws {
         guard batchSize > 0 && batchSize <= 10_000 else { throw ValidationError("--batch-size must be in 1...10000, got \(batchSize)") }
         if dataset == .cifar10 { throw ValidationError("chapter 03 trains on 28x28 images: --dataset mnist or fashion-mnist") }
@@ -64,15 +86,11 @@ struct Chapter03: ParsableCommand {
             throw ChapterError("--batch-size \(batchSize) is larger than the \(data.train.count) training images")
         }
         let perEpoch = data.train.count / batchSize
-        // Real NVP's default length: about the training time of NICE's 3000 iterations.
-        let total = try length.iterations(perEpoch: perEpoch, default: options.quick ? 40 : (model == .nice ? 3000 : 200))
-        let evaluateEvery = options.quick ? 20 : max(1, min(500, total / 6))
-        // A quick run evaluates on subsets so that it stays under a minute; Real NVP's
-        // convolutions make a full validation pass cost as much as 30 of its training steps,
-        // so its curve is measured on the first 2,000 validation images.
-        let validation = options.quick ? data.validation.slice(0..<1000)
-            : (model == .realnvp ? data.validation.slice(0..<2000) : data.validation)
-        let test = options.quick ? data.test.slice(0..<1000) : data.test
+        let settings = TrainingSettings.chosen(model: model, quick: options.quick)
+        let total = try length.iterations(perEpoch: perEpoch, default: settings.iterations)
+        let evaluateEvery = settings.evaluateEvery ?? max(1, min(500, total / 6))
+        let validation = settings.validationImages.map { data.validation.slice(0..<$0) } ?? data.validation
+        let test = settings.testImages.map { data.test.slice(0..<$0) } ?? data.test
         print("Chapter 03: \(model.rawValue) on \(data.name.displayName), \(total) iterations of batch \(batchSize)")
 
         // [book:ch03-model]

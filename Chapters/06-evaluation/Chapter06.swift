@@ -10,6 +10,58 @@ import Evaluation
 import Figures
 import Course
 
+/// Chapter 06's settings in one place: the default run, the `--quick` smoke run, and
+/// CIFAR-10, where every pass through the recipe's Real NVP costs far more than one
+/// through NICE. Command-line options override single values.
+struct EvaluationSettings {
+    /// Generated samples for the KDE and the sample-quality scores.
+    var samples: Int
+    /// Test images for the exact NLL and the KDE (nil: all 10,000).
+    var testImages: Int?
+    /// Test images the AIS estimate anneals, and its schedule (steps nil: `--ais-steps`).
+    var aisImages: Int
+    var aisSteps: Int?
+    var aisLeapfrogSteps = 5
+    var aisChains: Int
+    /// Random latent points for the Jacobian spectra, and the rows of dG/dz they take
+    /// (nil: all).
+    var jacobianPoints: Int
+    var jacobianRows: Int?
+    /// The classifier behind the scores: epochs, and training images (nil: all).
+    var classifierEpochs: Int
+    var classifierImages: Int?
+    /// Schedule lengths of the AIS convergence study (`--ais-study`).
+    var aisStudySteps: [Int]
+    /// The Gaussian-mixture baseline: training images it centres on (nil: all), how many
+    /// bandwidths it tries, and how many samples it scores at each.
+    var mixtureCentres: Int?
+    var mixtureBandwidths: Int
+    var mixtureSamples: Int
+
+    static func chosen(quick: Bool, cifar: Bool) -> EvaluationSettings {
+        switch (quick, cifar) {
+        case (false, false):
+            return EvaluationSettings(samples: 10_000, testImages: nil, aisImages: 20, aisSteps: nil, aisChains: 4,
+                                      jacobianPoints: 20, jacobianRows: nil, classifierEpochs: 3, classifierImages: nil,
+                                      aisStudySteps: [10, 30, 100, 300, 1000, 3000],
+                                      mixtureCentres: nil, mixtureBandwidths: 10, mixtureSamples: 2000)
+        case (true, false):
+            return EvaluationSettings(samples: 1000, testImages: 1000, aisImages: 2, aisSteps: 20, aisChains: 2,
+                                      jacobianPoints: 1, jacobianRows: nil, classifierEpochs: 1, classifierImages: 5000,
+                                      aisStudySteps: [5, 10], mixtureCentres: 5000, mixtureBandwidths: 4, mixtureSamples: 2000)
+        case (false, true):
+            return EvaluationSettings(samples: 1000, testImages: 1000, aisImages: 2, aisSteps: 20, aisChains: 2,
+                                      jacobianPoints: 1, jacobianRows: 768, classifierEpochs: 5, classifierImages: nil,
+                                      aisStudySteps: [10, 30, 100, 300, 1000, 3000],
+                                      mixtureCentres: nil, mixtureBandwidths: 10, mixtureSamples: 2000)
+        case (true, true):
+            return EvaluationSettings(samples: 500, testImages: 1000, aisImages: 2, aisSteps: 10, aisChains: 2,
+                                      jacobianPoints: 1, jacobianRows: 256, classifierEpochs: 1, classifierImages: 5000,
+                                      aisStudySteps: [5, 10], mixtureCentres: 5000, mixtureBandwidths: 4, mixtureSamples: 500)
+        }
+    }
+}
+
 /// Chapter 06: the three models of chapter 05 measured every way the paper measured them.
 @main
 struct Chapter06: ParsableCommand {
@@ -36,6 +88,9 @@ struct Chapter06: ParsableCommand {
         """)
 
     @OptionGroup var options: ChapterOptions
+
+    /// This run's settings (CIFAR-10 is only ever chosen by `--dataset cifar10`).
+    var settings: EvaluationSettings { .chosen(quick: options.quick, cifar: dataset == .cifar10) }
 
     @Option(help: "Folder with chapter 05's models (ch05-mle.safetensors, ...) and the classifier cache (default: where chapter 05 run with the same --quick and --dataset saves them: Checkpoints, or Checkpoints/ch05-quick, ...).")
     var checkpointDir: String?
@@ -94,7 +149,7 @@ struct Chapter06: ParsableCommand {
         for objective in Objective.allCases {
             models[objective] = try loadOrTrainModel(objective, data: data, checkpointDir: checkpointDir)
         }
-        let sampleCount = samples ?? (options.quick ? (isCIFAR ? 500 : 1000) : (isCIFAR ? 1000 : 10_000))
+        let sampleCount = samples ?? settings.samples
         var results = ResultsFile()
         results["chapter"] = "06-evaluation"
         results["dataset"] = data.name.rawValue
@@ -110,12 +165,12 @@ struct Chapter06: ParsableCommand {
         if isCIFAR {
             // Colour images: a small CNN of its own (5 epochs; far from Inception-v3's accuracy).
             (classifier, accuracy, _) = try CIFARClassifier.trainOrLoad(data: data, cachePath: classifierPath,
-                                                                        epochs: options.quick ? 1 : 5, seed: options.seed,
-                                                                        trainingImages: options.quick ? 5000 : nil)
+                                                                        epochs: settings.classifierEpochs, seed: options.seed,
+                                                                        trainingImages: settings.classifierImages)
         } else {
             (classifier, accuracy, _) = try DigitClassifier.trainOrLoad(data: data, cachePath: classifierPath,
-                                                                        epochs: options.quick ? 1 : 3, seed: options.seed,
-                                                                        trainingImages: options.quick ? 5000 : nil)
+                                                                        epochs: settings.classifierEpochs, seed: options.seed,
+                                                                        trainingImages: settings.classifierImages)
         }
         results["classifier_test_accuracy"] = accuracy
         print(String(format: "classifier test accuracy %.2f%%", 100 * accuracy))

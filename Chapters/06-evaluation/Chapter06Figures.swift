@@ -58,7 +58,7 @@ extension Chapter06 {
     /// per model, beside the exact NLL of the same (dequantised) images and the floor set
     /// by σ. Each length is an independent run from the same seed.
     func aisConvergenceStudy(models: [(Objective, NormalizingFlow)], data: DatasetSplits) throws -> [String: Any] {
-        let stepCounts = options.quick ? [5, 10] : [10, 30, 100, 300, 1000, 3000]
+        let stepCounts = settings.aisStudySteps
         var noise = RandomGenerator(seed: 12345, stream: 3006)
         let images = Dequantization.apply(data.test.slice(0..<2).images, generator: &noise)
         let dimension = data.test.dimension
@@ -110,19 +110,19 @@ extension Chapter06 {
     /// the three models' values.
     func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifier, marginal: [Double],
                                  models: [(Objective, ModelEvaluation)]) throws -> [String: Any] {
-        let centres = (options.quick ? data.train.slice(0..<min(5000, data.train.count)) : data.train).images
+        let centres = (settings.mixtureCentres.map { data.train.slice(0..<min($0, data.train.count)) } ?? data.train).images
         let mixture = KernelDensityEstimate(centres: centres.reshaped([centres.shape[0], -1]))
         var noise = RandomGenerator(seed: 12345, stream: 3004)
         let heldOutCount = min(1000, data.test.count)
         let heldOut = Dequantization.apply(data.test.slice(0..<heldOutCount).images, generator: &noise).reshaped([heldOutCount, -1])
-        let sigmas = KernelDensityEstimate.logSpacedGrid(from: 0.02, to: 0.5, count: options.quick ? 4 : 10)
+        let sigmas = KernelDensityEstimate.logSpacedGrid(from: 0.02, to: 0.5, count: settings.mixtureBandwidths)
         var nll: [Double] = [], modes: [Double] = []
         var sampler = RandomGenerator(seed: options.seed, stream: 609)
         for sigma in sigmas {
             nll.append(mixture.negativeLogLikelihood(heldOut, bandwidth: sigma).mean)
             // Samples: a random training image plus N(0, σ²) noise, clipped to [0, 1] for the classifier.
             // (500 in a CIFAR-10 smoke run, where the classifier costs more per image.)
-            let picks = (0..<(options.quick && data.name == .cifar10 ? 500 : 2000)).map { _ in sampler.nextInt(below: centres.shape[0]) }
+            let picks = (0..<settings.mixtureSamples).map { _ in sampler.nextInt(below: centres.shape[0]) }
             let base = data.train.gather(picks).images
             let noisy = Tensor.zip(base, Tensor.normal(base.shape, std: Float(sigma), generator: &sampler)) { min(max($0 + $1, 0), 1) }
             modes.append(SampleQuality.modeScore(probabilities: classifier.probabilities(noisy), trainingLabelMarginal: marginal).mean)

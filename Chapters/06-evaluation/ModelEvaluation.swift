@@ -140,7 +140,7 @@ extension Chapter06 {
         // Exact likelihood: the change of variables, on every test image.
         let isCIFAR = data.name == .cifar10
         // CIFAR-10: 1,000 test images by default, as every pass through Real NVP is expensive.
-        let testImages = options.quick || isCIFAR ? data.test.slice(0..<min(1000, data.test.count)).images : data.test.images
+        let testImages = settings.testImages.map { data.test.slice(0..<min($0, data.test.count)).images } ?? data.test.images
         let exact = evaluateNLL(flow, images: testImages)
 
         // Samples for the KDE and the scores.
@@ -185,22 +185,17 @@ extension Chapter06 {
         // [/book:kde]
 
         // AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I).
-        let aisCount = min(aisImages ?? (options.quick || isCIFAR ? 2 : 20), data.test.count)
+        let aisCount = min(aisImages ?? settings.aisImages, data.test.count)
         let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
-        var configuration = options.quick
-            ? AISConfiguration(steps: isCIFAR ? 10 : 20, leapfrogSteps: 5, chains: 2)
-            : (isCIFAR ? AISConfiguration(steps: 20, leapfrogSteps: 5, chains: 2) : AISConfiguration(steps: aisSteps, leapfrogSteps: 5, chains: 4))
+        var configuration = AISConfiguration(steps: settings.aisSteps ?? aisSteps, leapfrogSteps: settings.aisLeapfrogSteps,
+                                             chains: settings.aisChains)
         configuration.noiseStandardDeviation = aisSigma
         configuration.schedule = AISConfiguration.schedule(sigma: aisSigma)
         configuration.initialStepSize = min(configuration.initialStepSize, aisSigma)
         var chainGenerator = RandomGenerator(seed: options.seed, stream: 607)
         let progress = ProgressLine("\(label) AIS", total: configuration.steps)
-        let ais = annealedImportanceSampling(
-            decoder: { flow.generate($0) }, latentDimension: flow.dimension,
-            logPrior: { flow.prior.logProbability($0) },
-            samplePrior: { n, g in flow.prior.sample(n, shape: flow.latentShape, generator: &g) },
-            images: aisTargets, configuration: configuration, generator: &chainGenerator,
-            progress: { done, _ in progress.update(done) })
+        let ais = annealedImportanceSampling(flow: flow, images: aisTargets, configuration: configuration,
+                                             generator: &chainGenerator, progress: { done, _ in progress.update(done) })
         // The exact NLL of the same images, for the gap.
         let aisExact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(aisTargets)).value.values.map { -Double($0) } }
 
@@ -219,7 +214,7 @@ extension Chapter06 {
         // The generator's Jacobian ∂G/∂z at random latent points: its singular values in
         // Double, through the pixel map's own derivative (see flowJacobianSpectra).
         var jacobianGenerator = RandomGenerator(seed: options.seed, stream: 608)
-        let spectra = try flowJacobianSpectra(flow, points: jacobianPoints ?? (options.quick || isCIFAR ? 1 : 20),
+        let spectra = try flowJacobianSpectra(flow, points: jacobianPoints ?? settings.jacobianPoints,
                                               generator: &jacobianGenerator,
                                               // 3072 copies of one point through Real NVP at once would not fit in memory.
                                               rowsPerPass: isCIFAR ? 128 : nil,
@@ -252,7 +247,7 @@ extension Chapter06 {
     /// default all of them, except for CIFAR-10 (768 of 3072, or 256 with --quick): each
     /// row costs a forward and backward pass through Real NVP. nil means all.
     func jacobianRowSubset(isCIFAR: Bool, dimension: Int) -> [Int]? {
-        guard let count = jacobianRows ?? (isCIFAR ? (options.quick ? 256 : 768) : nil), count < dimension else { return nil }
+        guard let count = jacobianRows ?? settings.jacobianRows, count < dimension else { return nil }
         return (0..<count).map { $0 * dimension / count }
     }
 }
