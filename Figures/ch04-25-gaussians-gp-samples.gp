@@ -1,7 +1,7 @@
 # Draws ch04-25-gaussians-gp-samples.png from ch04-25-gaussians-gp-samples.dat. Run in this folder: gnuplot ch04-25-gaussians-gp-samples.gp
 set terminal pngcairo size 560,580 enhanced font 'Sans,11'
 set output 'ch04-25-gaussians-gp-samples.png'
-set title "25-gaussians, gradient penalty: samples after 2000 iterations"
+set title "25-gaussians, gradient penalty: samples after 16000 iterations"
 set xlabel "x_1"
 set ylabel "x_2"
 set grid

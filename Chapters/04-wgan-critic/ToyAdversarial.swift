@@ -11,8 +11,10 @@ import Course
 
 extension Chapter04 {
     /// Trains a 2-D affine flow adversarially on `density` and returns the modes covered
-    /// and the share of samples near a mode; draws the critic at four moments.
-    func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int) throws -> [String: Any] {
+    /// and the share of samples near a mode, also counted along the way (`coverage`:
+    /// iteration, modes covered, share near a mode); draws the critic at four moments.
+    func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, penaltyWeight: Float)
+        throws -> (results: [String: Any], coverage: [(iteration: Int, modes: Int, share: Double)]) {
         var generator = RandomGenerator(seed: options.seed &+ 404, stream: UInt64(density.rawValue.count))
         let data = density.sample(50_000, generator: &generator)
         let flow = FlowModels.toy(additive: false, couplings: toyCouplings, hidden: toyHidden, generator: &generator)
@@ -28,6 +30,17 @@ extension Chapter04 {
         var wasserstein: Float = .nan
         // The critic's mean score on the data minus on the samples at each drawn moment.
         var gaps: [String: Double] = [:]
+        // Coverage counted 20 times along the run (and before it), on 5000 samples of
+        // one fixed set of latent draws, so the curve shows how fast each variant gets there.
+        let countEvery = max(1, iterations / 20)
+        var coverage: [(iteration: Int, modes: Int, share: Double)] = []
+        func countCoverage() {
+            var sampler = RandomGenerator(seed: options.seed, stream: 7)
+            let samples = GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value }
+            let (modes, share) = density.modeCoverage(samples)
+            coverage.append((flowTrainer.iteration, modes, share))
+        }
+        countCoverage()
         while flowTrainer.iteration < iterations {
             let batch = data.slice((flowTrainer.iteration * 256 % (50_000 - 256))..<(flowTrainer.iteration * 256 % (50_000 - 256) + 256), alongAxis: 0)
             wasserstein = try trainer.iteration(real: batch).wassersteinEstimate
@@ -38,6 +51,7 @@ extension Chapter04 {
                 gaps[String(flowTrainer.iteration)] = try drawCritic(critic, fake: fake, data: data, density: density,
                                                                     iteration: flowTrainer.iteration)
             }
+            if flowTrainer.iteration % countEvery == 0 || flowTrainer.iteration == iterations { countCoverage() }
         }
         var sampler = RandomGenerator(seed: options.seed, stream: 5)
         let samples = GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value }
@@ -46,8 +60,28 @@ extension Chapter04 {
                      density.rawValue, variant.rawValue, covered, density.modes.count, 100 * share))
         try drawSamples(samples, data: data, name: "ch04-\(density.rawValue)-\(variant.rawValue)-samples",
                         title: "\(density.rawValue), \(variant == .gradientPenalty ? "gradient penalty" : "weight clipping"): samples after \(iterations) iterations")
-        return ["modes_covered": covered, "modes_total": density.modes.count, "share_near_mode": share,
-                "wasserstein_estimate": Double(wasserstein), "critic_gap_at": gaps]
+        return (["modes_covered": covered, "modes_total": density.modes.count, "share_near_mode": share,
+                 "wasserstein_estimate": Double(wasserstein), "critic_gap_at": gaps, "penalty_weight": Double(penaltyWeight),
+                 "iterations": iterations,
+                 "coverage_history": ["iteration": coverage.map(\.iteration), "modes_covered": coverage.map(\.modes),
+                                      "share_near_mode": coverage.map(\.share)]],
+                coverage)
+    }
+
+    /// Modes covered against generator iterations, one line per Lipschitz constraint.
+    func drawCoverage(_ density: ToyDensity, _ curves: [(variant: CriticVariant, points: [(iteration: Int, modes: Int, share: Double)])]) throws {
+        var figure = GnuplotFigure(name: "ch04-\(density.rawValue)-coverage",
+                                   title: "\(density.rawValue): modes covered during adversarial training",
+                                   xLabel: "generator iteration", yLabel: "modes covered (of \(density.modes.count))")
+        figure.size = (820, 460)
+        figure.settings = ["set key outside right top vertical", "set yrange [0:\(density.modes.count + 1)]", "set grid"]
+        figure.series = curves.map { curve in
+            PlotSeries(title: curve.variant == .gradientPenalty ? "gradient penalty" : "weight clipping",
+                       x: curve.points.map { Double($0.iteration) }, y: curve.points.map { Double($0.modes) },
+                       style: curve.variant == .gradientPenalty ? "linespoints lw 2 pt 7 lc rgb '#2c7fb8'"
+                                                                : "linespoints lw 2 pt 5 dt 2 lc rgb '#d95f0e'")
+        }
+        if let message = try figure.write(to: options.folder) { note(message) }
     }
 
 
