@@ -112,14 +112,27 @@ public final class AdversarialTrainer {
     // [/book:critic-step]
 
     // [book:generator-step]
-    /// One iteration: the critic steps (not for MLE), then one generator update.
+    /// One iteration: the critic steps, then one generator update. MLE has no critic: its
+    /// iteration is the flow trainer's own maximum-likelihood step.
     public func iteration(real images: Tensor) throws -> IterationStatistics {
         var statistics = IterationStatistics()
-        if objective != .mle {
-            for (fake, epsilon) in criticBatches(like: images) {
-                (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
-            }
+        if objective == .mle {
+            statistics.nll = try generatorTrainer.maximumLikelihoodStep(images)
+            return statistics
         }
+        for (fake, epsilon) in criticBatches(like: images) {
+            (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
+        }
+        let loss = generatorLoss(real: images, statistics: &statistics)
+        try generatorTrainer.checkFinite(loss.value.scalar, "\(objective.rawValue) generator loss")
+        generatorTrainer.optimiser.minimise(loss)
+        generatorTrainer.finishIteration()
+        return statistics
+    }
+
+    /// The generator's loss for the objective on a batch of real images (the critic as it
+    /// is), its parts recorded in `statistics`.
+    func generatorLoss(real images: Tensor, statistics: inout IterationStatistics) -> Variable {
         var loss: Variable? = nil
         if objective != .mle {
             let z = Variable(model.prior.sample(images.shape[0], shape: model.latentShape, generator: &randomness))
@@ -132,10 +145,7 @@ public final class AdversarialTrainer {
             statistics.nll = nll.value.scalar
             loss = loss.map { $0 + nll } ?? nll
         }
-        try generatorTrainer.checkFinite(loss!.value.scalar, "\(objective.rawValue) generator loss")
-        generatorTrainer.optimiser.minimise(loss!)
-        generatorTrainer.finishIteration()
-        return statistics
+        return loss!
     }
     // [/book:generator-step]
 }
