@@ -5,16 +5,6 @@ import NeuralLayers
 import Flows
 import GAN
 
-/// How the generator learns (RECIPE.md, "Critic and objectives").
-public enum Objective: String, CaseIterable, Sendable {
-    /// Maximum likelihood: the NLL only, no critic.
-    case mle
-    /// Adversarial: the WGAN generator loss -E[D(G(z))] only.
-    case adv
-    /// Both: g_loss / λ + NLL, the slides' V - λ log p scaled by 1/λ.
-    case hybrid
-}
-
 /// What one iteration measured.
 public struct IterationStatistics {
     public var nll: Float = .nan
@@ -133,19 +123,16 @@ public final class AdversarialTrainer {
     /// The generator's loss for the objective on a batch of real images (the critic as it
     /// is), its parts recorded in `statistics`.
     func generatorLoss(real images: Tensor, statistics: inout IterationStatistics) -> Variable {
-        var loss: Variable? = nil
-        if objective != .mle {
+        generatorObjective(objective, lambda: lambda, criticScoreOfSamples: {
             let z = Variable(model.prior.sample(images.shape[0], shape: model.latentShape, generator: &randomness))
-            let generatorLoss = -critic(model.generate(z)).mean()           // -E[D(G(z))]
-            statistics.generatorLoss = generatorLoss.value.scalar
-            loss = objective == .adv ? generatorLoss : generatorLoss * (1 / lambda)
-        }
-        if objective != .adv {
+            let score = critic(model.generate(z)).mean()                  // E[D(G(z))]
+            statistics.generatorLoss = -score.value.scalar
+            return score
+        }, nll: {
             let nll = model.negativeLogLikelihood(generatorTrainer.dequantised(images))
             statistics.nll = nll.value.scalar
-            loss = loss.map { $0 + nll } ?? nll
-        }
-        return loss!
+            return nll
+        })
     }
     // [/book:generator-step]
 }

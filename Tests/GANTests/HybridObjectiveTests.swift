@@ -73,4 +73,20 @@ struct HybridObjectiveTests {
         #expect(after == expected)
         #expect(trainer.generatorTrainer.iteration == 4 && reference.generatorTrainer.iteration == 4)
     }
+
+    @Test("generatorObjective runs only the parts its objective needs")
+    func objectiveParts() {
+        let score = Variable(Tensor(shape: [], values: [0.75])), nll = Variable(Tensor(shape: [], values: [2.0]))
+        var calls: [String] = []
+        func value(_ objective: Objective, lambda: Float) -> Float {
+            generatorObjective(objective, lambda: lambda,
+                               criticScoreOfSamples: { calls.append("critic"); return score },
+                               nll: { calls.append("nll"); return nll }).value.scalar
+        }
+        #expect(value(.mle, lambda: 4) == 2 && calls == ["nll"])
+        calls = []
+        #expect(value(.adv, lambda: 4) == -0.75 && calls == ["critic"])
+        calls = []
+        #expect(value(.hybrid, lambda: 4) == -0.75 / 4 + 2 && calls == ["critic", "nll"])
+    }
 }
