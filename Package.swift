@@ -63,21 +63,16 @@ let package = Package(
         // constructor and may execute the program again; see BLASKernels.c).
         .target(name: "BLASKernels", dependencies: ["CBLAS"]),
 
-        // The layers of the engine, bottom to top.
+        // The layers of the engine, bottom to top: a module imports only modules of lower
+        // layers and the modules beside them (Tests/BookTests/ModuleLayeringTests checks it):
+        // TensorCore -> Autodiff -> NeuralLayers -> Flows, GAN -> Training -> Evaluation.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "BLASKernels"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Autodiff", dependencies: ["TensorCore"],
                 swiftSettings: optimisedInDebug),
         .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff", "Checkpoints"],
                 swiftSettings: optimisedInDebug),
-
-        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib"],
-                swiftSettings: optimisedInDebug),
-
         .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Checkpoints"],
-                swiftSettings: optimisedInDebug),
-        .target(name: "Reporting", swiftSettings: optimisedInDebug),
-        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
                 swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"],
                 swiftSettings: optimisedInDebug),
@@ -85,9 +80,17 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
+
+        // Beside the layers: each over TensorCore (and C libraries) only.
+        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib"],
+                swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Reporting", swiftSettings: optimisedInDebug),
 
+        // The chapters' shared options, on top.
         .target(name: "Course", dependencies: ["TensorCore", "Datasets", "Figures", "Reporting",
                                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: optimisedInDebug),
