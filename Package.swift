@@ -63,31 +63,34 @@ let package = Package(
         // constructor and may execute the program again; see BLASKernels.c).
         .target(name: "BLASKernels", dependencies: ["CBLAS"]),
 
-        // The layers of the engine, bottom to top.
+        // The layers of the engine, bottom to top: a module imports only modules of lower
+        // layers and the modules beside them (Tests/BookTests/ModuleLayeringTests checks it):
+        // TensorCore -> Autodiff -> NeuralLayers -> Flows, GAN -> Training -> Evaluation.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "BLASKernels"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Autodiff", dependencies: ["TensorCore"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff"],
+        .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff", "Checkpoints"],
                 swiftSettings: optimisedInDebug),
-
-        .target(name: "Datasets", dependencies: ["TensorCore", "Autodiff", "CZlib"],
-                swiftSettings: optimisedInDebug),
-
-        .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets"],
-                swiftSettings: optimisedInDebug),
-        .target(name: "Reporting", swiftSettings: optimisedInDebug),
-        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
+        .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Checkpoints"],
                 swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Checkpoints", "Reporting"],
+        .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints", "Reporting"],
+                swiftSettings: optimisedInDebug),
+
+        // Beside the layers: each over TensorCore (and C libraries) only.
+        .target(name: "Datasets", dependencies: ["TensorCore", "CZlib"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Reporting", swiftSettings: optimisedInDebug),
 
+        // The chapters' shared options, on top.
         .target(name: "Course", dependencies: ["TensorCore", "Datasets", "Figures", "Reporting",
                                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: optimisedInDebug),
@@ -104,7 +107,7 @@ let package = Package(
         chapter("Chapter02", path: "Chapters/02-coupling-layers", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Figures", "Course"]),
         chapter("Chapter03", path: "Chapters/03-realnvp", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Figures", "Course"]),
         chapter("Chapter04", path: "Chapters/04-wgan-critic", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
-        chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
+        chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
         chapter("Chapter06", path: "Chapters/06-evaluation", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Evaluation", "Figures", "Course"]),
 
         // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
@@ -112,11 +115,11 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["BLASKernels", "TensorCore", "TestSupport"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "TensorCore", "Autodiff"]),
         .testTarget(name: "NeuralLayersTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "TensorCore", "Datasets"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "TensorCore", "Figures"]),
-        .testTarget(name: "FlowsTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows"]),
-        .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Training"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Training", "Evaluation"]),
+        .testTarget(name: "FlowsTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows"]),
+        .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Checkpoints", "Training"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints", "Evaluation"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "TensorCore", "Checkpoints"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training"]),
         .testTarget(name: "ChapterTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training", "Datasets"]),

@@ -6,7 +6,7 @@ import GAN
 import Training
 import Course
 
-/// The recipe's CIFAR-10 setup (RECIPE.md, "Generators" and "Critic and objectives"):
+/// The recipe's CIFAR-10 setup (book.md, appendix "The paper's recipe": its generators, critics and objectives):
 /// the Real NVP generator against the CIFAR critic, batch 64, and per objective
 ///
 ///   MLE:    Adam lr 1e-3, β1 0.9, learning rate × 0.999995 per step,

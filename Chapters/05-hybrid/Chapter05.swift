@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TensorCore
 import Autodiff
+import NeuralLayers
 import Datasets
 import Flows
 import GAN

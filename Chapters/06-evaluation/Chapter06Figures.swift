@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import GAN
 import Training
 import Evaluation
 import Figures

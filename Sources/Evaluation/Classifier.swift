@@ -3,7 +3,6 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Datasets
-import Training
 import Reporting
 
 /// A classifier of 10 classes behind the MODE and Inception-style scores: a network

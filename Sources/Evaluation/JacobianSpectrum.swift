@@ -162,7 +162,7 @@ public func flowJacobians(_ flow: NormalizingFlow, at z: Tensor, rowsPerPass: In
         ?? generatorJacobian(toLogits, at: z)
     let logits = GradientRecording.withoutRecording { toLogits(Variable(z.reshaped([1, d]))).value.values }
     let rows = outputRows ?? Array(logits.indices)
-    let alpha = Double(pixelMap.transform.alpha)
+    let alpha = Double(pixelMap.alpha)
     let logit = logitJacobian.values.map(Double.init)
     var pixel = logit
     for (r, i) in rows.enumerated() {

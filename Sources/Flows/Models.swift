@@ -2,7 +2,7 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 
-/// The models of the recipe (../shared/RECIPE.md) and the course's smaller ones.
+/// The models of the recipe (book.md, appendix "The paper's recipe") and the course's smaller ones.
 public enum FlowModels {
     /// NICE's coupling network m: BN -> Linear(d, h) -> ReLU, then `depth` x
     /// [BN -> Linear(h, h) -> ReLU], then BN -> Linear(h, d); weights truncated normal

@@ -2,7 +2,6 @@ import Foundation
 import TensorCore
 import Autodiff
 import NeuralLayers
-import Datasets
 
 /// Space to depth: [N, C, H, W] -> [N, 4C, H/2, W/2], each 2x2 block of a channel
 /// becoming four channels. A permutation of the values, so log |det| = 0.
@@ -46,24 +45,38 @@ public final class DiagonalScaling: FlowLayer {
 }
 
 /// The recipe's logit preprocessing as a flow layer: from (dequantised) pixels in
-/// [0, 1] to the real line, with its log-determinant (see `LogitTransform`).
+/// [0, 1] to the real line, with its log-determinant.
+///
+/// y' = α + (1 - 2α) y, s = logit(y') = log y' - log(1 - y'), with α = 1e-7 by default.
+/// log |ds/dy| = Σ [-log y' - log(1 - y') + log(1 - 2α)] over the coordinates of a sample.
+/// The inverse is y = (sigmoid(s) - α) / (1 - 2α).
 public final class LogitLayer: FlowLayer {
-    public let transform: LogitTransform
+    public let alpha: Float
 
-    public init(alpha: Float = 1e-7) { transform = LogitTransform(alpha: alpha) }
+    public init(alpha: Float = 1e-7) { self.alpha = alpha }
 
-    public func forward(_ x: Variable) -> (output: Variable, logDeterminant: Variable) {
-        transform.forward(x)
+    // [book:logit]
+    /// The logit of each value and the log-determinant of each sample (axis 0), [N].
+    public func forward(_ y: Variable) -> (output: Variable, logDeterminant: Variable) {
+        let squeezed = y * (1 - 2 * alpha) + alpha
+        let logY = squeezed.log()
+        let logOneMinusY = (1 - squeezed).log()
+        let perValue = -logY - logOneMinusY + Float(Foundation.log(1 - 2 * Double(alpha)))
+        let n = y.shape[0]
+        return (logY - logOneMinusY, perValue.reshaped([n, -1]).sum(alongAxes: [1]))
     }
+    // [/book:logit]
 
     /// x = (sigmoid(s) - α) / (1 - 2α); log |dx/ds| = Σ [log σ(s) + log(1 - σ(s)) - log(1 - 2α)].
     public func inverse(_ s: Variable) -> (output: Variable, logDeterminant: Variable) {
-        let perValue = -(s.softplus() + (-s).softplus()) - Float(Foundation.log(1 - 2 * Double(transform.alpha)))
-        return (transform.inverse(s), perSample(perValue))
+        let perValue = -(s.softplus() + (-s).softplus()) - Float(Foundation.log(1 - 2 * Double(alpha)))
+        return (inverseOutput(s), perSample(perValue))
     }
 
-    public func inverseOutput(_ s: Variable) -> Variable { transform.inverse(s) }
-
+    /// From the real line back to [0, 1].
+    public func inverseOutput(_ s: Variable) -> Variable {
+        (s.sigmoid() - alpha) * (1 / (1 - 2 * alpha))
+    }
 }
 
 /// Reshapes each sample to `sampleShape` (forward: from flat [N, D] or any shape).

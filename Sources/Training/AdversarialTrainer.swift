@@ -5,16 +5,6 @@ import NeuralLayers
 import Flows
 import GAN
 
-/// How the generator learns (RECIPE.md, "Critic and objectives").
-public enum Objective: String, CaseIterable, Sendable {
-    /// Maximum likelihood: the NLL only, no critic.
-    case mle
-    /// Adversarial: the WGAN generator loss -E[D(G(z))] only.
-    case adv
-    /// Both: g_loss / λ + NLL, the slides' V - λ log p scaled by 1/λ.
-    case hybrid
-}
-
 /// What one iteration measured.
 public struct IterationStatistics {
     public var nll: Float = .nan
@@ -112,30 +102,37 @@ public final class AdversarialTrainer {
     // [/book:critic-step]
 
     // [book:generator-step]
-    /// One iteration: the critic steps (not for MLE), then one generator update.
+    /// One iteration: the critic steps, then one generator update. MLE has no critic: its
+    /// iteration is the flow trainer's own maximum-likelihood step.
     public func iteration(real images: Tensor) throws -> IterationStatistics {
         var statistics = IterationStatistics()
-        if objective != .mle {
-            for (fake, epsilon) in criticBatches(like: images) {
-                (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
-            }
+        if objective == .mle {
+            statistics.nll = try generatorTrainer.maximumLikelihoodStep(images)
+            return statistics
         }
-        var loss: Variable? = nil
-        if objective != .mle {
-            let z = Variable(model.prior.sample(images.shape[0], shape: model.latentShape, generator: &randomness))
-            let generatorLoss = -critic(model.generate(z)).mean()           // -E[D(G(z))]
-            statistics.generatorLoss = generatorLoss.value.scalar
-            loss = objective == .adv ? generatorLoss : generatorLoss * (1 / lambda)
+        for (fake, epsilon) in criticBatches(like: images) {
+            (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
         }
-        if objective != .adv {
-            let nll = model.negativeLogLikelihood(generatorTrainer.dequantised(images))
-            statistics.nll = nll.value.scalar
-            loss = loss.map { $0 + nll } ?? nll
-        }
-        try generatorTrainer.checkFinite(loss!.value.scalar, "\(objective.rawValue) generator loss")
-        generatorTrainer.optimiser.minimise(loss!)
+        let loss = generatorLoss(real: images, statistics: &statistics)
+        try generatorTrainer.checkFinite(loss.value.scalar, "\(objective.rawValue) generator loss")
+        generatorTrainer.optimiser.minimise(loss)
         generatorTrainer.finishIteration()
         return statistics
+    }
+
+    /// The generator's loss for the objective on a batch of real images (the critic as it
+    /// is), its parts recorded in `statistics`.
+    func generatorLoss(real images: Tensor, statistics: inout IterationStatistics) -> Variable {
+        generatorObjective(objective, lambda: lambda, criticScoreOfSamples: {
+            let z = Variable(model.prior.sample(images.shape[0], shape: model.latentShape, generator: &randomness))
+            let score = critic(model.generate(z)).mean()                  // E[D(G(z))]
+            statistics.generatorLoss = -score.value.scalar
+            return score
+        }, nll: {
+            let nll = model.negativeLogLikelihood(generatorTrainer.dequantised(images))
+            statistics.nll = nll.value.scalar
+            return nll
+        })
     }
     // [/book:generator-step]
 }

@@ -5,7 +5,6 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Datasets
-import Training
 import Evaluation
 
 /// The CIFAR-10 classifier on 3-channel input: its standardisation against statistics

@@ -5,7 +5,6 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Datasets
-import Training
 import Evaluation
 
 /// The digit classifier's loss against Double computations and finite differences, its

@@ -5,7 +5,7 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Flows
-import Training
+import Checkpoints
 
 /// Chapter 05 saves a CIFAR-10 Real NVP with its size in the metadata and chapter 06
 /// rebuilds it from there: the rebuilt model must give the saved model's log-likelihoods.

@@ -5,6 +5,7 @@ import Autodiff
 import NeuralLayers
 import Flows
 import GAN
+import Checkpoints
 @testable import Training
 
 /// `--resume` for chapter 05: a hybrid run interrupted after a checkpoint and continued in
