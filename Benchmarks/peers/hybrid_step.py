@@ -2,7 +2,7 @@
 `flowgan-bench hybrid` does in the Swift engine.
 
 Generator: the NICE of `nice_mle_step.py` (taken from it by `nice_reuse.py`, not
-copied). Critic (RECIPE.md, Critics.mnist): conv 5x5 stride 2 padding 2, 1 -> 1
+copied). Critic (book.md, appendix "The paper's recipe"; Critics.mnist): conv 5x5 stride 2 padding 2, 1 -> 1
 channel, leaky ReLU 0.2, conv 5x5 stride 2 padding 2, 1 -> 64, leaky ReLU, flatten,
 Linear(3136, 1024), leaky ReLU, Linear(1024, 1); weights uniform on +-1/sqrt(fan-in)
 (PyTorch's default bound, the Swift engine's `uniformFanIn`), biases 0.

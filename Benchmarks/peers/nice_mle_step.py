@@ -1,6 +1,6 @@
 """Times one MLE training step of NICE on MNIST-shaped data in PyTorch or JAX.
 
-The step of RECIPE.md: dequantize y = (255 x + u) / 256 with a fresh u ~ U(0,1);
+The step of the recipe (book.md, appendix "The paper's recipe"): dequantize y = (255 x + u) / 256 with a fresh u ~ U(0,1);
 logit transform with alpha = 1e-7 and its log-Jacobian; NICE on the even/odd split of
 the 784-vector, four additive couplings alternating halves (x2 += m(x1), x1 += m(x2),
 ...), m = BN -> Linear(392,1000) -> ReLU, 5 x [BN -> Linear(1000,1000) -> ReLU],

@@ -10,6 +10,7 @@ public enum Objective: String, CaseIterable, Sendable {
     case hybrid
 }
 
+// [book:generator-objective]
 /// The loss the generator minimises under each objective, from the critic's mean score
 /// of a batch of generated samples, E[D(G(z))], and the NLL of a batch of data. Both are
 /// closures, so that MLE does not run the critic and ADV does not compute the NLL.
@@ -25,3 +26,4 @@ public func generatorObjective(_ objective: Objective, lambda: Float,
         return generatorLoss * (1 / lambda) + nll()
     }
 }
+// [/book:generator-objective]

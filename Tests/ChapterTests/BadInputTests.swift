@@ -31,6 +31,7 @@ struct BadInputTests {
         ("chapter02-coupling-layers", ["--learning-rate", "-1"], "--learning-rate"),
         ("chapter04-wgan-critic", ["--grid-iterations", "0"], "--grid-iterations"),
         ("chapter04-wgan-critic", ["--penalty-weight", "-1"], "--penalty-weight"),
+        ("chapter04-wgan-critic", ["--grid-penalty-weight", "-0.5"], "--grid-penalty-weight"),
         ("chapter05-hybrid", ["--toy-hidden", "0"], "--toy-hidden"),
         ("chapter03-realnvp", ["--epochs", "9223372036854775807"], "--epochs"),
         ("chapter05-hybrid", ["--epochs", "9223372036854775807"], "--epochs"),
