@@ -1,5 +1,5 @@
 # Draws ch03-temperatures.png from ch03-temperatures-grid.png. Run in this folder: gnuplot ch03-temperatures.gp
-set terminal pngcairo size 741,339 enhanced font 'Sans,11'
+set terminal pngcairo size 784,339 enhanced font 'Sans,11'
 set output 'ch03-temperatures.png'
 set title "NICE samples at temperature T: the prior's spread times T, the same noise in each column"
 set xlabel "sample"

@@ -49,35 +49,6 @@ public final class AdversarialTrainer {
 
     var model: NormalizingFlow { generatorTrainer.model }
 
-    /// What one critic step draws at random: the latent codes of its fake batch and, with
-    /// the gradient penalty, the per-sample mixing weights ε.
-    struct CriticDraws {
-        var latent: Tensor
-        var epsilon: Tensor?
-    }
-
-    /// The fake batches of all `criticSteps` critic steps, made before the first one.
-    ///
-    /// The generator does not change during the critic steps, so drawing every step's
-    /// random numbers first (in the order the steps would draw them) and sampling all
-    /// fake batches in one pass computes exactly what step-by-step sampling computes:
-    /// batch norm keeps each batch's statistics apart (`BatchNorm.statisticsGroup`), and
-    /// the matrix products see five times the rows, which OpenBLAS runs more efficiently.
-    func criticBatches(like real: Tensor) -> [(fake: Tensor, epsilon: Tensor?)] {
-        let n = real.shape[0]
-        let draws = (0..<criticSteps).map { _ in
-            let latent = model.prior.sample(n, shape: model.latentShape, generator: &randomness)
-            return CriticDraws(latent: latent,
-                               epsilon: clipping == nil ? penaltyMixingWeights(like: real, generator: &randomness) : nil)
-        }
-        let fakes = GradientRecording.withoutRecording {
-            BatchNorm.$statisticsGroup.withValue(n) {
-                model.generate(Variable(Tensor.concatenate(draws.map(\.latent), alongAxis: 0))).value
-            }
-        }
-        return draws.indices.map { k in (fakes.slice(k * n..<(k + 1) * n, alongAxis: 0), draws[k].epsilon) }
-    }
-
     // [book:critic-step]
     /// One critic update: minimise E[D(G(z))] - E[D(x)] + 10 GP (or clip the weights).
     /// The critic scores each sample on its own (no batch statistics, see `init`), so the
