@@ -24,10 +24,25 @@ struct Chapter01: ParsableCommand {
     @OptionGroup var options: ChapterOptions
 
     @Option(help: "Samples pushed through each 1-D map.")
-    var samples: Int = 400_000
+    var samples: Int = ChapterSettings.standard.samples
 
     @Option(help: "The planar flow's u as two numbers, e.g. 1.2,-0.6 (with w = (2.5, 1) the flow is invertible only while u·w > -1).")
     var planarU: String?
+
+    /// The run's sizes: the default run's, or the `--quick` run's.
+    struct ChapterSettings {
+        /// Samples pushed through each 1-D map (the default run's is `--samples`).
+        var samples: Int
+        /// Grid points per side of the 2-D density and grid figures.
+        var gridSize: Int
+        /// Random points at which log|det J| is computed three ways.
+        var logDeterminantPoints: Int
+
+        static let standard = ChapterSettings(samples: 400_000, gridSize: 240, logDeterminantPoints: 32)
+        static let quick = ChapterSettings(samples: 50_000, gridSize: 120, logDeterminantPoints: 8)
+    }
+
+    var settings: ChapterSettings { options.quick ? .quick : .standard }
 
     /// --planar-u parsed, or the default.
     var planarUValues: [Float] {
@@ -48,7 +63,7 @@ struct Chapter01: ParsableCommand {
     }
 
     mutating func run() throws {
-        try options.prepare(chapter: "ch01", changes: [samples != 400_000 ? "samples-\(samples)" : nil,
+        try options.prepare(chapter: "ch01", changes: [samples != ChapterSettings.standard.samples ? "samples-\(samples)" : nil,
                                                        planarU.map { "planar-u-\($0)" }])
         let started = Date()
         var generator = RandomGenerator(seed: options.seed)
@@ -58,7 +73,7 @@ struct Chapter01: ParsableCommand {
         results["quick"] = options.quick
 
         // 1. One dimension: histograms of pushed samples against the formula.
-        let count = options.quick ? 50_000 : samples
+        let count = options.quick ? ChapterSettings.quick.samples : samples
         results["samples_1d"] = count
         var distances: [String: Double] = [:]
         for map in OneDimensionalMap.all {
@@ -71,14 +86,14 @@ struct Chapter01: ParsableCommand {
         // 2. Two dimensions: a linear map and a planar flow, grids and densities.
         let flow = PlanarFlow(u: planarUValues, w: TwoDimensionalMaps.planarW, b: TwoDimensionalMaps.planarB)
         results["planar_u_dot_w"] = Double(zip(planarUValues, TwoDimensionalMaps.planarW).map(*).reduce(0, +))
-        let planar = try drawTwoDimensional(out: options.folder, gridSize: options.quick ? 120 : 240, planarFlow: flow)
+        let planar = try drawTwoDimensional(out: options.folder, gridSize: settings.gridSize, planarFlow: flow)
         results["planar_density_integral"] = planar.integral
         results["linear_density_integral"] = planar.linearIntegral
         print(String(format: "2-D: the pushed densities integrate to %.4f (linear) and %.4f (planar) on the grid",
                      planar.linearIntegral, planar.integral))
 
         // 3. log|det J| three ways.
-        let check = try compareLogDeterminants(points: options.quick ? 8 : 32, planarFlow: flow, generator: &generator)
+        let check = try compareLogDeterminants(points: settings.logDeterminantPoints, planarFlow: flow, generator: &generator)
         results["logdet_points"] = check.points
         results["logdet_max_disagreement_autodiff"] = check.autodiff
         results["logdet_max_disagreement_finite_differences"] = check.finiteDifferences

@@ -21,9 +21,12 @@ struct MNISTSettings {
     var depth: Int           // hidden layers of each coupling network
     var criticWidth: Int     // units of the critic's dense layer
     var iterations: Int      // generator iterations per objective
+    var trackedImages = 2000 // test images whose NLL is tracked during training
 
     static let recipe = MNISTSettings(hidden: 1000, depth: 5, criticWidth: 1024, iterations: 1500)
     static let classroom = MNISTSettings(hidden: 500, depth: 4, criticWidth: 256, iterations: 1500)
+    /// --quick: a smoke run of the paper's sizes.
+    static let quick = MNISTSettings(hidden: 1000, depth: 5, criticWidth: 1024, iterations: 3, trackedImages: 500)
 }
 
 /// Chapter 05: one flow, three objectives (MLE, ADV, hybrid).
@@ -112,9 +115,7 @@ struct Chapter05: ParsableCommand {
 
     /// The MNIST settings this run uses.
     var settings: MNISTSettings {
-        // --quick: a smoke run of the paper's sizes, 3 iterations.
-        var chosen = options.quick || recipe ? MNISTSettings.recipe : .classroom
-        if options.quick { chosen.iterations = 3 }
+        var chosen = options.quick ? MNISTSettings.quick : (recipe ? .recipe : .classroom)
         if let hidden { chosen.hidden = hidden }
         if let depth { chosen.depth = depth }
         if let criticWidth { chosen.criticWidth = criticWidth }
@@ -182,7 +183,7 @@ struct Chapter05: ParsableCommand {
         let total = try length.iterations(perEpoch: perEpoch, default: cifar == nil ? settings.iterations
                                                                             : (options.quick ? 3 : CIFARSetup.defaultIterations))
         let weight = lambda ?? (cifar == nil ? 0.1 : 1)
-        let trackedCount = cifar == nil ? (options.quick ? 500 : 2000) : CIFARSetup.trackedImages
+        let trackedCount = cifar == nil ? settings.trackedImages : CIFARSetup.trackedImages
         let tracked = data.test.slice(0..<min(trackedCount, data.test.count)).images
         print("Chapter 05 on \(data.name.displayName): \(objectives.map(\.rawValue).joined(separator: ", ")), \(total) iterations each, lambda \(weight), \(nCritic) critic steps")
         if cifar == nil {
