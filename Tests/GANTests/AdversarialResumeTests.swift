@@ -8,7 +8,7 @@ import GAN
 import Checkpoints
 @testable import Training
 
-/// `--resume` for chapter 05: a hybrid run interrupted after a checkpoint and continued in
+/// `--resume` for chapter 05: an MLE, ADV or hybrid run interrupted after a checkpoint and continued in
 /// a new trainer must end with exactly the weights, optimiser moments and running averages
 /// of the same run done in one go (the oracle), bit for bit: the same code on the same
 /// numbers in the same order, so no tolerance is needed.
@@ -36,7 +36,7 @@ struct AdversarialResumeTests {
             + trainer.generatorTrainer.optimiser.firstMoments.map(\.values) + trainer.criticOptimiser.secondMoments.map(\.values)
     }
 
-    @Test("interrupted at iteration 4 and resumed to 9 equals 9 in one go", arguments: [Objective.hybrid, .adv])
+    @Test("interrupted at iteration 4 and resumed to 9 equals 9 in one go", arguments: [Objective.mle, .hybrid, .adv])
     func resumesExactly(objective: Objective) throws {
         var generator = RandomGenerator(seed: 3)
         let data = Tensor.uniform([30, 1, 4, 4], generator: &generator)
