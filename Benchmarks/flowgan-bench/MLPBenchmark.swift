@@ -78,8 +78,8 @@ struct MLPBenchmark: ParsableCommand {
             let (a, b) = (operands[i].0, operands[i].1)
             outputs[i].withUnsafeMutableBufferPointer { c in
                 cblas_sgemm(CblasRowMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
-                            Int32(p.m), Int32(p.n), Int32(p.k), 1, a.storage.pointer, Int32(a.shape[1]),
-                            b.storage.pointer, Int32(b.shape[1]), 0, c.baseAddress, Int32(p.n))
+                            Int32(p.m), Int32(p.n), Int32(p.k), 1, a.unsafeReadPointer, Int32(a.shape[1]),
+                            b.unsafeReadPointer, Int32(b.shape[1]), 0, c.baseAddress, Int32(p.n))
             }
         }
         func gemmsOfOneStep() {

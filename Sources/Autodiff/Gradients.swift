@@ -173,12 +173,12 @@ public func jacobian(of f: (Variable) -> Variable, at point: Tensor) -> Tensor {
     let x = Variable(point, requiresGradient: true)
     let y = f(x)
     let outputs = y.value.count, inputs = point.count
-    let result = Tensor(uninitializedShape: [outputs, inputs])
+    var result = Tensor(uninitializedShape: [outputs, inputs])
     for i in 0..<outputs {
         var seed = Tensor(zeros: y.shape)
         seed.withUnsafeMutableBufferPointer { $0[i] = 1 }
         let row = gradients(of: y, withRespectTo: [x], seed: seed)[0].value
-        (result.storage.pointer + i * inputs).update(from: row.storage.pointer, count: inputs)
+        (result.unsafeWritePointer() + i * inputs).update(from: row.unsafeReadPointer, count: inputs)
     }
     return result
 }

@@ -38,13 +38,14 @@ extension Variable {
         precondition(x.rank >= 2 && group > 0 && x.shape[0] % group == 0,
                      "grouped batch norm: \(x.shape[0]) samples are not made of groups of \(group)")
         let layout = ChannelLayout([group] + x.shape[1...])
-        let y = Tensor(uninitializedShape: x.shape)
+        var y = Tensor(uninitializedShape: x.shape)
+        let (source, destination) = (x.unsafeReadPointer, y.unsafeWritePointer())
         let stride = group * layout.channels * layout.inner
         var all: [BatchStatistics] = []
         for start in Swift.stride(from: 0, to: x.count, by: stride) {
-            let statistics = layout.statistics(of: x.storage.pointer + start)
+            let statistics = layout.statistics(of: source + start)
             let invStd = statistics.variance.map { 1 / ($0 + epsilon).squareRoot() }
-            layout.normalise(from: x.storage.pointer + start, to: y.storage.pointer + start,
+            layout.normalise(from: source + start, to: destination + start,
                              mean: statistics.mean, invStd: invStd, gamma: gamma, beta: beta)
             all.append(statistics)
         }

@@ -142,9 +142,10 @@ public enum Safetensors {
         }
         var tensors: [String: Tensor] = [:]
         for entry in entries {
-            let tensor = Tensor(uninitializedShape: entry.shape)
+            var tensor = Tensor(uninitializedShape: entry.shape)
+            let destination = tensor.unsafeWritePointer()
             dataBytes.withUnsafeBytes { raw in
-                UnsafeMutableRawPointer(tensor.storage.pointer).copyMemory(from: raw.baseAddress! + entry.begin, byteCount: entry.end - entry.begin)
+                UnsafeMutableRawPointer(destination).copyMemory(from: raw.baseAddress! + entry.begin, byteCount: entry.end - entry.begin)
             }
             let nonFinite = tensor.withUnsafeBufferPointer { $0.reduce(0) { $1.isFinite ? $0 : $0 + 1 } }
             guard nonFinite == 0 else { throw corrupt("tensor \(entry.name) holds \(nonFinite) non-finite values (NaN or infinity)") }

@@ -15,8 +15,8 @@ public enum CIFAR10 {
             throw DataError.truncated(path: path, expectedBytes: (whole + 1) * recordLength, actualBytes: bytes.count)
         }
         let n = bytes.count / recordLength
-        let images = Tensor(uninitializedShape: [n, 3, 32, 32])
-        let dst = images.storage.pointer
+        var images = Tensor(uninitializedShape: [n, 3, 32, 32])
+        let dst = images.unsafeWritePointer()
         var labels: [Int] = []
         labels.reserveCapacity(n)
         try bytes.withUnsafeBufferPointer { src in

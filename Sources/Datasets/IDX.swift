@@ -22,8 +22,8 @@ public struct LabelledImages {
     /// The images at the given indices, in that order (a minibatch).
     public func gather(_ indices: [Int]) -> LabelledImages {
         let d = dimension
-        let out = Tensor(uninitializedShape: [indices.count] + imageShape)
-        let src = images.storage.pointer, dst = out.storage.pointer
+        var out = Tensor(uninitializedShape: [indices.count] + imageShape)
+        let src = images.unsafeReadPointer, dst = out.unsafeWritePointer()
         for (row, i) in indices.enumerated() { (dst + row * d).update(from: src + i * d, count: d) }
         return LabelledImages(images: out, labels: indices.map { labels[$0] })
     }
@@ -83,8 +83,8 @@ public enum IDX {
         if let bad = labelBytes.first(where: { $0 > 9 }) {
             throw DataError.malformed(path: labelPath, reason: "label \(bad) outside 0...9")
         }
-        let images = Tensor(uninitializedShape: [sizes[0], 1, sizes[1], sizes[2]])
-        let dst = images.storage.pointer
+        var images = Tensor(uninitializedShape: [sizes[0], 1, sizes[1], sizes[2]])
+        let dst = images.unsafeWritePointer()
         var i = 0
         for byte in pixels { dst[i] = Float(byte) / 255; i += 1 }
         return LabelledImages(images: images, labels: labelBytes.map(Int.init))

@@ -225,8 +225,8 @@ func logMeanExp(_ values: ArraySlice<Double>) -> Double {
 /// adjacent.
 func replicateRows(_ rows: Tensor, times k: Int) -> Tensor {
     let (n, d) = (rows.shape[0], rows.shape[1])
-    let out = Tensor(uninitializedShape: [n * k, d])
-    let src = rows.storage.pointer, dst = out.storage.pointer
+    var out = Tensor(uninitializedShape: [n * k, d])
+    let src = rows.unsafeReadPointer, dst = out.unsafeWritePointer()
     for i in 0..<n { for j in 0..<k { (dst + (i * k + j) * d).update(from: src + i * d, count: d) } }
     return out
 }
@@ -243,8 +243,8 @@ struct TargetEvaluation {
         let d = priorGradient.shape[1]
         priorGradient.withUnsafeMutableBufferPointer { prior in
             likelihoodGradient.withUnsafeMutableBufferPointer { likelihood in
-                let otherPrior = other.priorGradient.storage.pointer
-                let otherLikelihood = other.likelihoodGradient.storage.pointer
+                let otherPrior = other.priorGradient.unsafeReadPointer
+                let otherLikelihood = other.likelihoodGradient.unsafeReadPointer
                 for b in accepted.indices where accepted[b] {
                     logPrior[b] = other.logPrior[b]
                     logLikelihood[b] = other.logLikelihood[b]
@@ -279,9 +279,9 @@ struct AnnealingTarget {
             precondition(output.value.count == rows * dimension,
                          "the decoder's output \(output.shape) does not match images of \(dimension) values")
             // The seed (x - G(z)) / σ² is ∂ log p(x|z) / ∂G(z); the same pass gives |x - G(z)|².
-            let seed = Tensor(uninitializedShape: output.shape)
+            var seed = Tensor(uninitializedShape: output.shape)
             var logLikelihood = [Double](repeating: 0, count: rows)
-            let x = observations.storage.pointer, g = output.value.storage.pointer, s = seed.storage.pointer
+            let x = observations.unsafeReadPointer, g = output.value.unsafeReadPointer, s = seed.unsafeWritePointer()
             let scale = Float(inverseVariance)
             for b in 0..<rows {
                 var squares = 0.0
@@ -339,7 +339,7 @@ struct AISChains {
     /// p_b += fraction · ε_b · ∇ log f_β(z_b), row by row.
     func kick(_ momentum: inout Tensor, _ e: TargetEvaluation, beta: Float, fraction: Float) {
         let d = momentum.shape[1]
-        let prior = e.priorGradient.storage.pointer, likelihood = e.likelihoodGradient.storage.pointer
+        let prior = e.priorGradient.unsafeReadPointer, likelihood = e.likelihoodGradient.unsafeReadPointer
         momentum.withUnsafeMutableBufferPointer { p in
             for b in 0..<stepSizes.count {
                 let h = fraction * stepSizes[b]
@@ -351,7 +351,7 @@ struct AISChains {
     /// z_b += ε_b p_b.
     func drift(_ z: inout Tensor, _ momentum: Tensor) {
         let d = z.shape[1]
-        let p = momentum.storage.pointer
+        let p = momentum.unsafeReadPointer
         z.withUnsafeMutableBufferPointer { q in
             for b in 0..<stepSizes.count {
                 let h = stepSizes[b]
@@ -362,7 +362,7 @@ struct AISChains {
 
     static func kineticEnergies(_ momentum: Tensor) -> [Double] {
         let (rows, d) = (momentum.shape[0], momentum.shape[1])
-        let p = momentum.storage.pointer
+        let p = momentum.unsafeReadPointer
         return (0..<rows).map { b in
             var sum = 0.0
             for j in (b * d)..<((b + 1) * d) { sum += Double(p[j]) * Double(p[j]) }
@@ -399,7 +399,7 @@ struct AISChains {
         accepted += accept.lazy.filter { $0 }.count
         proposed += rows
         current.take(evaluation, where: accept)
-        let source = proposal.storage.pointer
+        let source = proposal.unsafeReadPointer
         position.withUnsafeMutableBufferPointer { z in
             for b in 0..<rows where accept[b] { (z.baseAddress! + b * d).update(from: source + b * d, count: d) }
         }

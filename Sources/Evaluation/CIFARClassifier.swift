@@ -92,8 +92,8 @@ public final class CIFARClassifier: ImageClassifier, BufferOwner {
     /// Each image flipped left-right with probability 1/2, then shifted by up to 2 pixels.
     public static func augmented(_ images: Tensor, generator: inout RandomGenerator) -> Tensor {
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        let flipped = Tensor(uninitializedShape: images.shape)
-        let src = images.storage.pointer, dst = flipped.storage.pointer
+        var flipped = Tensor(uninitializedShape: images.shape)
+        let src = images.unsafeReadPointer, dst = flipped.unsafeWritePointer()
         for image in 0..<n {
             let flip = generator.nextInt(below: 2) == 1
             for plane in (image * c)..<((image + 1) * c) {

@@ -99,8 +99,8 @@ extension ImageClassifier {
     /// `batchSize` images. The softmax is taken in Double: p_k = exp(l_k - max l) / Σ_j exp(l_j - max l).
     public func probabilities(_ images: Tensor, batchSize: Int = 500) -> Tensor {
         let n = images.shape[0]
-        let out = Tensor(uninitializedShape: [n, DigitClassifier.classCount])
-        let dst = out.storage.pointer
+        var out = Tensor(uninitializedShape: [n, DigitClassifier.classCount])
+        let dst = out.unsafeWritePointer()
         forEachBatch(images, batchSize: batchSize) { range, logits in
             logits.withUnsafeBufferPointer { l in
                 for row in 0..<range.count {
@@ -145,9 +145,10 @@ extension DigitClassifier {
     /// invariant to it), so no gradient flows through the maximum.
     public static func logSoftmax(_ logits: Variable) -> Variable {
         let (n, k) = (logits.shape[0], logits.shape[1])
-        let rowMaxima = Tensor(uninitializedShape: [n, 1])
+        var rowMaxima = Tensor(uninitializedShape: [n, 1])
+        let maxima = rowMaxima.unsafeWritePointer()
         logits.value.withUnsafeBufferPointer { l in
-            for row in 0..<n { rowMaxima.storage.pointer[row] = l[(row * k)..<(row * k + k)].max() ?? 0 }
+            for row in 0..<n { maxima[row] = l[(row * k)..<(row * k + k)].max() ?? 0 }
         }
         let shifted = logits - Variable(rowMaxima)
         return shifted - shifted.exp().sum(alongAxes: [1], keepingDimensions: true).log()
@@ -160,8 +161,10 @@ extension DigitClassifier {
         let (n, k) = (logits.shape[0], logits.shape[1])
         precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) },
                      "crossEntropy: \(labels.count) labels in 0..<\(k) for logits \(logits.shape)")
-        let oneHot = Tensor(zeros: [n, k])
-        for (row, label) in labels.enumerated() { oneHot.storage.pointer[row * k + label] = 1 }
+        var oneHot = Tensor(zeros: [n, k])
+        oneHot.withUnsafeMutableBufferPointer { mask in
+            for (row, label) in labels.enumerated() { mask[row * k + label] = 1 }
+        }
         return -((logSoftmax(logits) * Variable(oneHot)).sum() * (1 / Float(n)))
     }
 }
@@ -269,8 +272,8 @@ extension DigitClassifier {
     /// same digit, and training on such copies narrows the gap between training and test accuracy.
     static func randomlyShifted(_ images: Tensor, maximumShift m: Int, generator: inout RandomGenerator) -> Tensor {
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
-        let out = Tensor(zeros: images.shape)
-        let src = images.storage.pointer, dst = out.storage.pointer
+        var out = Tensor(zeros: images.shape)
+        let src = images.unsafeReadPointer, dst = out.unsafeWritePointer()
         for image in 0..<n {
             let dy = generator.nextInt(below: 2 * m + 1) - m, dx = generator.nextInt(below: 2 * m + 1) - m
             for plane in (image * c)..<((image + 1) * c) {

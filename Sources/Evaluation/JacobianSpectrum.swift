@@ -23,9 +23,9 @@ import Flows
 public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor) -> Tensor {
     let d = z.count
     let outputs = GradientRecording.withoutRecording { decoder(Variable(z.reshaped([1, d]))).value.count }
-    let batch = Tensor(uninitializedShape: [outputs, d])
-    let identity = Tensor(zeros: [outputs, outputs])
-    let row = z.storage.pointer, rows = batch.storage.pointer, unit = identity.storage.pointer
+    var batch = Tensor(uninitializedShape: [outputs, d])
+    var identity = Tensor(zeros: [outputs, outputs])
+    let row = z.unsafeReadPointer, rows = batch.unsafeWritePointer(), unit = identity.unsafeWritePointer()
     for i in 0..<outputs {
         (rows + i * d).update(from: row, count: d)
         unit[i * outputs + i] = 1
@@ -52,15 +52,15 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, r
     let outputs = GradientRecording.withoutRecording { decoder(Variable(z.reshaped([1, d]))).value.count }
     let wanted = outputRows ?? Array(0..<outputs)
     precondition(wanted.allSatisfy { (0..<outputs).contains($0) }, "outputRows must lie in 0..<\(outputs)")
-    let jacobian = Tensor(uninitializedShape: [wanted.count, d])
+    var jacobian = Tensor(uninitializedShape: [wanted.count, d])
     var start = 0
     while start < wanted.count {
         let rows = min(rowsPerPass, wanted.count - start)
-        let batch = Tensor(uninitializedShape: [rows, d])
-        let seed = Tensor(zeros: [rows, outputs])
+        var batch = Tensor(uninitializedShape: [rows, d])
+        var seed = Tensor(zeros: [rows, outputs])
         for i in 0..<rows {
-            (batch.storage.pointer + i * d).update(from: z.storage.pointer, count: d)
-            seed.storage.pointer[i * outputs + wanted[start + i]] = 1
+            (batch.unsafeWritePointer() + i * d).update(from: z.unsafeReadPointer, count: d)
+            seed.unsafeWritePointer()[i * outputs + wanted[start + i]] = 1
         }
         let block = GradientRecording.with(true) {
             let input = Variable(batch, requiresGradient: true)
@@ -69,7 +69,7 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, r
                          "the decoder gave \(output.shape) for \(rows) rows of \(outputs) values")
             return gradients(of: output, withRespectTo: [input], seed: seed.reshaped(output.shape))[0].value
         }
-        (jacobian.storage.pointer + start * d).update(from: block.storage.pointer, count: rows * d)
+        (jacobian.unsafeWritePointer() + start * d).update(from: block.unsafeReadPointer, count: rows * d)
         start += rows
     }
     return jacobian

@@ -71,7 +71,7 @@ public struct KernelDensityEstimate {
                 let squared = UnsafeMutablePointer<Double>.allocate(capacity: m)
                 defer { squared.deallocate() }
                 for row in chunk {
-                    let dots = products.storage.pointer + row * m
+                    let dots = products.unsafeReadPointer + row * m
                     var smallest = Double.infinity
                     for i in 0..<m {
                         let s = max(0, pointNorms[row] + centreNorms[i] - 2 * Double(dots[i]))

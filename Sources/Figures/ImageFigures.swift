@@ -11,7 +11,7 @@ public enum ImageFigures {
         let rows = (n + columns - 1) / columns
         let cellW = w * scale + border, cellH = h * scale + border
         var image = PixelImage(width: columns * cellW + border, height: rows * cellH + border, channels: c, fill: 128)
-        let src = images.storage.pointer
+        let src = images.unsafeReadPointer
         for k in 0..<n {
             let x0 = border + (k % columns) * cellW, y0 = border + (k / columns) * cellH
             for ch in 0..<c {
@@ -36,7 +36,7 @@ public enum ImageFigures {
         let low = range?.lowerBound ?? finite.min() ?? 0
         let high = range?.upperBound ?? finite.max() ?? 1
         var image = PixelImage(width: columns * scale, height: rows * scale, channels: 3)
-        let p = values.storage.pointer
+        let p = values.unsafeReadPointer
         for i in 0..<(rows * scale) {
             for j in 0..<(columns * scale) {
                 let v = Double(p[(i / scale) * columns + j / scale])

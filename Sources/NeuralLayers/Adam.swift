@@ -63,7 +63,7 @@ public final class Adam {
     public func update(parameterAt i: Int, gradient: Variable) {
         checkSameShape(gradient.shape, parameters[i].shape, "Adam gradient")
         let b1 = beta1, b2 = beta2, eps = epsilon, stepSize = stepSize, rootCorrection2 = rootCorrection2
-        let g = gradient.value.storage.pointer
+        let g = gradient.value.unsafeReadPointer
         parameters[i].value.withUnsafeMutableBufferPointer { theta in
             firstMoments[i].withUnsafeMutableBufferPointer { m in
                 secondMoments[i].withUnsafeMutableBufferPointer { v in

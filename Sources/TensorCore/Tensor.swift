@@ -48,6 +48,18 @@ public struct Tensor {
         return storage.pointer[0]
     }
 
+    /// A read-only pointer to the elements, for kernels outside TensorCore; valid while
+    /// this tensor is alive.
+    public var unsafeReadPointer: UnsafePointer<Float> { UnsafePointer(storage.pointer) }
+
+    /// A pointer to write the elements through, for kernels outside TensorCore. Shared
+    /// storage is copied first (copy-on-write), so a write never reaches another tensor;
+    /// valid while this tensor is alive and not copied again.
+    public mutating func unsafeWritePointer() -> UnsafeMutablePointer<Float> {
+        makeUnique()
+        return storage.pointer
+    }
+
     /// Read-only access to the elements.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {

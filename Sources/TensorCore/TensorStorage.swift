@@ -8,7 +8,9 @@ import Foundation
 /// `mmap`ed by glibc and would be faulted in again at every step).
 public final class TensorStorage {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    /// Internal to TensorCore: code elsewhere reads through `Tensor.unsafeReadPointer` and
+    /// writes through `Tensor.unsafeWritePointer()`, which copies shared storage first.
+    @usableFromInline let pointer: UnsafeMutablePointer<Float>
 
     /// Uninitialised storage (a recycled buffer keeps whatever it held).
     public init(uninitializedCount count: Int) {
