@@ -107,7 +107,7 @@ struct Chapter04: ParsableCommand {
         let gridSteps = gridIterations ?? (options.quick ? ToySettings.quickIterations : ToySettings.gridIterations)
         results["grid_iterations"] = gridSteps
         for density in gridOnly ? [ToyDensity.twentyFiveGaussians] : [.eightGaussians, .twentyFiveGaussians] {
-            var curves: [(variant: CriticVariant, points: [(iteration: Int, modes: Int, share: Double)])] = []
+            var curves: [(variant: CriticVariant, points: [CoverageCount])] = []
             for variant in [CriticVariant.gradientPenalty, .weightClipping] {
                 let outcome = try trainToy(density, variant: variant,
                                            iterations: density == .eightGaussians ? toySteps : gridSteps,
@@ -159,6 +159,9 @@ enum ToySettings {
     static let quickIterations = 60
 }
 // [/book:toy-settings]
+
+/// Modes covered and the share of samples near a mode, counted at one iteration of a 2-D run.
+typealias CoverageCount = (iteration: Int, modes: Int, share: Double)
 
 /// How the critic is kept Lipschitz.
 enum CriticVariant: String {

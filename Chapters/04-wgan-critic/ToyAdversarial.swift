@@ -14,7 +14,7 @@ extension Chapter04 {
     /// and the share of samples near a mode, also counted along the way (`coverage`:
     /// iteration, modes covered, share near a mode); draws the critic at four moments.
     func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, penaltyWeight: Float)
-        throws -> (results: [String: Any], coverage: [(iteration: Int, modes: Int, share: Double)]) {
+        throws -> (results: [String: Any], coverage: [CoverageCount]) {
         var generator = RandomGenerator(seed: options.seed &+ 404, stream: UInt64(density.rawValue.count))
         let data = density.sample(50_000, generator: &generator)
         let flow = FlowModels.toy(additive: false, couplings: toyCouplings, hidden: toyHidden, generator: &generator)
@@ -33,7 +33,7 @@ extension Chapter04 {
         // Coverage counted 20 times along the run (and before it), on 5000 samples of
         // one fixed set of latent draws, so the curve shows how fast each variant gets there.
         let countEvery = max(1, iterations / 20)
-        var coverage: [(iteration: Int, modes: Int, share: Double)] = []
+        var coverage: [CoverageCount] = []
         func countCoverage() {
             var sampler = RandomGenerator(seed: options.seed, stream: 7)
             let samples = GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value }
@@ -69,7 +69,7 @@ extension Chapter04 {
     }
 
     /// Modes covered against generator iterations, one line per Lipschitz constraint.
-    func drawCoverage(_ density: ToyDensity, _ curves: [(variant: CriticVariant, points: [(iteration: Int, modes: Int, share: Double)])]) throws {
+    func drawCoverage(_ density: ToyDensity, _ curves: [(variant: CriticVariant, points: [CoverageCount])]) throws {
         var figure = GnuplotFigure(name: "ch04-\(density.rawValue)-coverage",
                                    title: "\(density.rawValue): modes covered during adversarial training",
                                    xLabel: "generator iteration", yLabel: "modes covered (of \(density.modes.count))")

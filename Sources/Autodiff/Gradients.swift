@@ -174,11 +174,12 @@ public func jacobian(of f: (Variable) -> Variable, at point: Tensor) -> Tensor {
     let y = f(x)
     let outputs = y.value.count, inputs = point.count
     var result = Tensor(uninitializedShape: [outputs, inputs])
+    let rows = result.unsafeWritePointer()
     for i in 0..<outputs {
         var seed = Tensor(zeros: y.shape)
         seed.withUnsafeMutableBufferPointer { $0[i] = 1 }
         let row = gradients(of: y, withRespectTo: [x], seed: seed)[0].value
-        (result.unsafeWritePointer() + i * inputs).update(from: row.unsafeReadPointer, count: inputs)
+        (rows + i * inputs).update(from: row.unsafeReadPointer, count: inputs)
     }
     return result
 }

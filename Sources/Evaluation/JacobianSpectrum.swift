@@ -58,9 +58,10 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, r
         let rows = min(rowsPerPass, wanted.count - start)
         var batch = Tensor(uninitializedShape: [rows, d])
         var seed = Tensor(zeros: [rows, outputs])
+        let (point, copies, units) = (z.unsafeReadPointer, batch.unsafeWritePointer(), seed.unsafeWritePointer())
         for i in 0..<rows {
-            (batch.unsafeWritePointer() + i * d).update(from: z.unsafeReadPointer, count: d)
-            seed.unsafeWritePointer()[i * outputs + wanted[start + i]] = 1
+            (copies + i * d).update(from: point, count: d)
+            units[i * outputs + wanted[start + i]] = 1
         }
         let block = GradientRecording.with(true) {
             let input = Variable(batch, requiresGradient: true)
