@@ -1,7 +1,7 @@
 # Draws ch04-critic-25-gaussians-5333.png from ch04-critic-25-gaussians-5333.dat. Run in this folder: gnuplot ch04-critic-25-gaussians-5333.gp
-set terminal pngcairo size 600,600 enhanced font 'Sans,11'
+set terminal pngcairo size 680,640 enhanced font 'Sans,11'
 set output 'ch04-critic-25-gaussians-5333.png'
-set title "Critic after 5333 iterations: mean D(data) - mean D(samples) = 0.510"
+set title "25-gaussians critic after 5333 iterations: mean D(data) - mean D(samples) = 0.510"
 set xlabel "x_1"
 set ylabel "x_2"
 set grid

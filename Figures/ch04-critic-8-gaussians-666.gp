@@ -1,7 +1,7 @@
 # Draws ch04-critic-8-gaussians-666.png from ch04-critic-8-gaussians-666.dat. Run in this folder: gnuplot ch04-critic-8-gaussians-666.gp
-set terminal pngcairo size 600,600 enhanced font 'Sans,11'
+set terminal pngcairo size 680,640 enhanced font 'Sans,11'
 set output 'ch04-critic-8-gaussians-666.png'
-set title "Critic after 666 iterations: mean D(data) - mean D(samples) = 0.160"
+set title "8-gaussians critic after 666 iterations: mean D(data) - mean D(samples) = 0.160"
 set xlabel "x_1"
 set ylabel "x_2"
 set grid

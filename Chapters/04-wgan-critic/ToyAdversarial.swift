@@ -74,7 +74,8 @@ extension Chapter04 {
                                    title: "\(density.rawValue): modes covered during adversarial training",
                                    xLabel: "generator iteration", yLabel: "modes covered (of \(density.modes.count))")
         figure.size = (820, 460)
-        figure.settings = ["set key outside right top vertical", "set yrange [0:\(density.modes.count + 1)]", "set grid"]
+        // The range starts below 0 so that a run stuck at 0 modes is drawn above the frame, not on it.
+        figure.settings = ["set key outside right top vertical", "set yrange [-0.5:\(density.modes.count + 1)]", "set grid"]
         figure.series = curves.map { curve in
             PlotSeries(title: curve.variant == .gradientPenalty ? "gradient penalty" : "weight clipping",
                        x: curve.points.map { Double($0.iteration) }, y: curve.points.map { Double($0.modes) },
@@ -101,9 +102,10 @@ extension Chapter04 {
         }
         let gap = Double(scores.0) - Double(scores.1)
         var figure = GnuplotFigure(name: "ch04-critic-\(density.rawValue)-\(iteration)",
-                                   title: String(format: "Critic after %d iterations: mean D(data) - mean D(samples) = %.3f", iteration, gap),
+                                   title: "\(density.rawValue) critic after \(iteration) iteration\(iteration == 1 ? "" : "s"): "
+                                       + String(format: "mean D(data) - mean D(samples) = %.3f", gap),
                                    xLabel: "x_1", yLabel: "x_2")
-        figure.size = (600, 600)
+        figure.size = (680, 640)
         figure.settings = ["set size ratio -1", "set xrange [-3:3]", "set yrange [-3:3]", "set key outside below horizontal",
                            "set cblabel 'D(x)'"]
         let rows: [[Double]] = (0..<n).map { i in (0..<n).map { j in Double(values[i * n + j]) } }
