@@ -1,75 +1,10 @@
-import ArgumentParser
 import Foundation
 import Datasets
 import TensorCore
 @_exported import Reporting
 
-/// The options every chapter accepts.
-///
-/// Where a run writes: a chapter's default run writes the book's files, its figures and
-/// results into `Figures/` and its models into `Checkpoints/` (running it again
-/// regenerates the same files). A `--quick` run, or a run with any other setting, is a
-/// side run: it writes into `Runs/<chapter>-<settings>/` and `Checkpoints/<chapter>-<settings>/`
-/// (both outside git), unless `--out` or `--checkpoint-dir` name a place, so that a smoke
-/// test never replaces the book's figures or models. `prepare` decides, checks that the
-/// folders can be written before any work, and prints where the files go.
-public struct ChapterOptions: ParsableArguments {
-    @Option(help: "Folder for figures, plot scripts and the results file (default: Figures for the chapter's default run, Runs/<chapter>-<settings> for --quick or other settings).")
-    public var out: String?
-
-    @Option(help: "Seed of the random generator; the same seed gives the same numbers.")
-    public var seed: UInt64 = 0
-
-    @Flag(help: "A smoke run of under a minute that still writes every figure (into Runs/, not Figures/).")
-    public var quick = false
-
-    @Option(help: "Folder holding mnist/, fashion-mnist/ or cifar-10-batches-bin/, the only one searched (else $FLOWGAN_DATA; else ./Data, then /usr/share/datasets).")
-    public var dataDir: String?
-
-    public init() {}
-
-    public var dataSearch: DataSearch { DataSearch(explicitDirectory: dataDir) }
-
-    /// The folder figures and results go to (`Figures` until `prepare` has decided).
-    public var folder: String { out ?? "Figures" }
-
-    /// The path of `file` in the output folder.
-    public func outputPath(_ file: String) throws -> String {
-        (folder as NSString).appendingPathComponent(file)
-    }
-
-    /// Decides where this run writes, makes sure it can, and prints it with the OpenBLAS
-    /// kernels in use. `chapter` is the short name ("ch05"); `changes` names the settings
-    /// in which this run differs from the chapter's default run (`setting(_:_:)` makes
-    /// them; nil entries are settings left alone). Returns the side run's tag, nil for the
-    /// default run.
-    @discardableResult
-    public mutating func prepare(chapter: String, changes: [String?] = []) throws -> RunPlan {
-        // Lines in the order they happen, also when the output goes to a file or a pipe
-        // (where the C library would otherwise hold them back behind the error messages).
-        setvbuf(stdout, nil, _IOLBF, 0)
-        print(BLASInfo.summary)
-        let named = (quick ? ["quick"] : []) + (seed != 0 ? ["seed-\(seed)"] : []) + changes.compactMap { $0 }
-        let plan = RunPlan(chapter: chapter, changes: named)
-        if out == nil {
-            out = plan.tag.map { "Runs/\($0)" } ?? "Figures"
-            if let tag = plan.tag {
-                print("A side run (\(named.joined(separator: ", "))): its figures and results go to Runs/\(tag)/, "
-                      + "leaving the book's Figures/ as they are (--out names another folder)")
-            }
-        }
-        try ensureWritableFolder(folder, option: "--out")
-        return plan
-    }
-
-    /// A setting that differs from the default run, as a folder-name part ("iterations-10").
-    public static func setting<T>(_ name: String, _ value: T?) -> String? {
-        value.map { "\(name)-\($0)" }
-    }
-}
-
-/// What `ChapterOptions.prepare` decided: whether this is the chapter's default run, and
-/// if not, the tag of its folders.
+/// A run's place among its chapter's runs: the chapter's default run, or a side run named
+/// by the settings it changed.
 public struct RunPlan: Sendable {
     public let chapter: String
     public let changes: [String]
@@ -79,7 +14,7 @@ public struct RunPlan: Sendable {
         self.changes = changes
     }
 
-    /// "ch05-quick", "ch05-objective-mle-iterations-10"; nil for the default run.
+    /// "ch05-quick", "ch05-iterations-10"; nil for the default run.
     public var tag: String? {
         guard !changes.isEmpty else { return nil }
         let raw = ([chapter] + changes).joined(separator: "-")
@@ -135,48 +70,87 @@ private func firstBlockingAncestor(of folder: String) -> String {
     return "the current folder is not writable"
 }
 
-extension DatasetName: ExpressibleByArgument {}
-
 /// A failure a chapter reports in one line (a missing model, a mismatched file).
 public struct ChapterError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
 
-/// How long a training chapter trains: iterations, or epochs of the training set, or the
-/// paper's 500 epochs. The chapter's discussion names its default.
-public struct TrainingLength: ParsableArguments {
-    @Option(help: "Training iterations (each chapter's default is in its discussion above).")
-    public var iterations: Int?
-
-    @Option(help: "Epochs of the training set (overrides --iterations).")
-    public var epochs: Int?
-
-    @Flag(help: "The paper's recipe: 500 epochs.")
-    public var full = false
-
-    public init() {}
+/// How long a training chapter trains: a number of iterations, or of epochs of the
+/// training set (the paper's recipe is 500 epochs). Recorded as "3000 iterations" or
+/// "500 epochs".
+public enum TrainingLength: Codable, Equatable, Sendable, CustomStringConvertible {
+    case iterations(Int)
+    case epochs(Int)
 
     /// The longest run accepted: far beyond any run a CPU finishes, and far below where the
     /// iteration counter could overflow.
     public static let maximumIterations = 1_000_000_000
 
-    public func validate() throws {
-        if let iterations { guard (1...Self.maximumIterations).contains(iterations) else { throw ValidationError("--iterations must be in 1...\(Self.maximumIterations), got \(iterations)") } }
-        if let epochs { guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...100000, got \(epochs)") } }
-    }
-
-    /// The number of iterations to run, given the iterations in one epoch and the default.
-    public func iterations(perEpoch: Int, default standard: Int) throws -> Int {
-        let total = full ? 500 * perEpoch : epochs.map { $0 * perEpoch } ?? iterations ?? standard
-        guard (1...Self.maximumIterations).contains(total) else {
-            throw ChapterError("--epochs \(epochs ?? 500) at \(perEpoch) iterations per epoch makes \(total) iterations; the limit is \(Self.maximumIterations)")
+    /// The number of iterations, given the iterations in one epoch.
+    public func iterations(perEpoch: Int) throws -> Int {
+        switch self {
+        case .iterations(let n): return n
+        case .epochs(let n):
+            let (total, overflow) = n.multipliedReportingOverflow(by: perEpoch)
+            guard !overflow, (1...Self.maximumIterations).contains(total) else {
+                throw ChapterError("\(n) epochs at \(perEpoch) iterations per epoch is more than \(Self.maximumIterations) iterations")
+            }
+            return total
         }
-        return total
     }
 
-    /// The settings that differ from the default length, for `ChapterOptions.prepare`.
-    public var changes: [String?] {
-        [full ? "full" : nil, ChapterOptions.setting("epochs", epochs), ChapterOptions.setting("iterations", epochs == nil && !full ? iterations : nil)]
+    public var description: String {
+        switch self {
+        case .iterations(let n): return "\(n) iterations"
+        case .epochs(let n): return "\(n) epochs"
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let n = Int(parts[0]) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a training length: \(text)"))
+        }
+        switch parts[1] {
+        case "iterations": self = .iterations(n)
+        case "epochs": self = .epochs(n)
+        default: throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a training length: \(text)"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Setting {
+    /// The three ways to say how long to train, alternatives of one group: `--iterations N`,
+    /// `--epochs N`, or `--full` (the paper's 500 epochs).
+    public static func trainingLength(_ path: WritableKeyPath<Root, TrainingLength>) -> [Setting] {
+        let limit = TrainingLength.maximumIterations
+        func count(_ root: Root, _ epochs: Bool) -> String {
+            switch root[keyPath: path] {
+            case .iterations(let n): return epochs ? "-" : String(n)
+            case .epochs(let n): return epochs ? String(n) : "-"
+            }
+        }
+        return [
+            Setting(name: "iterations", help: "training iterations", domain: "1...\(limit)", text: { count($0, false) }) { root, text in
+                guard let n = Int(text), (1...limit).contains(n) else { throw SettingError("--iterations must be in 1...\(limit), got \(text)") }
+                root[keyPath: path] = .iterations(n)
+            }.inGroup("training length"),
+            Setting(name: "epochs", help: "epochs of the training set, instead of --iterations", domain: "1...100000",
+                    text: { count($0, true) }) { root, text in
+                guard let n = Int(text), (1...100_000).contains(n) else { throw SettingError("--epochs must be in 1...100000, got \(text)") }
+                root[keyPath: path] = .epochs(n)
+            }.inGroup("training length"),
+            Setting(name: "full", help: "the paper's length, 500 epochs (hours to months on two cores)", domain: "", isFlag: true,
+                    text: { $0[keyPath: path] == .epochs(500) ? "true" : "false" }) { root, _ in
+                root[keyPath: path] = .epochs(500)
+            }.inGroup("training length"),
+        ]
     }
 }
