@@ -130,26 +130,37 @@ extension Setting {
     /// The three ways to say how long to train, alternatives of one group: `--iterations N`,
     /// `--epochs N`, or `--full` (the paper's 500 epochs).
     public static func trainingLength(_ path: WritableKeyPath<Root, TrainingLength>) -> [Setting] {
+        lengthSettings(get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 }, auto: "")
+    }
+
+    /// The same, for a length that may be left to the chapter (nil, shown as "auto").
+    public static func trainingLength(_ path: WritableKeyPath<Root, TrainingLength?>, auto: String) -> [Setting] {
+        lengthSettings(get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 }, auto: auto)
+    }
+
+    private static func lengthSettings(get: @escaping (Root) -> TrainingLength?, set: @escaping (inout Root, TrainingLength) -> Void,
+                                       auto: String) -> [Setting] {
         let limit = TrainingLength.maximumIterations
         func count(_ root: Root, _ epochs: Bool) -> String {
-            switch root[keyPath: path] {
-            case .iterations(let n): return epochs ? "-" : String(n)
-            case .epochs(let n): return epochs ? String(n) : "-"
+            switch get(root) {
+            case nil: return "auto"
+            case .iterations(let n)?: return epochs ? "-" : String(n)
+            case .epochs(let n)?: return epochs ? String(n) : "-"
             }
         }
         return [
-            Setting(name: "iterations", help: "training iterations", domain: "1...\(limit)", text: { count($0, false) }) { root, text in
+            Setting(name: "iterations", help: "training iterations" + auto, domain: "1...\(limit)", text: { count($0, false) }) { root, text in
                 guard let n = Int(text), (1...limit).contains(n) else { throw SettingError("--iterations must be in 1...\(limit), got \(text)") }
-                root[keyPath: path] = .iterations(n)
+                set(&root, .iterations(n))
             }.inGroup("training length"),
             Setting(name: "epochs", help: "epochs of the training set, instead of --iterations", domain: "1...100000",
                     text: { count($0, true) }) { root, text in
                 guard let n = Int(text), (1...100_000).contains(n) else { throw SettingError("--epochs must be in 1...100000, got \(text)") }
-                root[keyPath: path] = .epochs(n)
+                set(&root, .epochs(n))
             }.inGroup("training length"),
             Setting(name: "full", help: "the paper's length, 500 epochs (hours to months on two cores)", domain: "", isFlag: true,
-                    text: { $0[keyPath: path] == .epochs(500) ? "true" : "false" }) { root, _ in
-                root[keyPath: path] = .epochs(500)
+                    text: { get($0) == .epochs(500) ? "true" : "false" }) { root, _ in
+                set(&root, .epochs(500))
             }.inGroup("training length"),
         ]
     }

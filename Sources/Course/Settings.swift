@@ -138,6 +138,19 @@ extension Setting {
         }
     }
 
+    /// A whole number in `range`, or "auto" (nil: the chapter decides, as the help says).
+    public static func integer(_ name: String, _ path: WritableKeyPath<Root, Int?>, _ range: ClosedRange<Int>,
+                               _ help: String) -> Setting {
+        Setting(name: name, help: help, domain: "auto|\(range.lowerBound)...\(range.upperBound)",
+                text: { $0[keyPath: path].map { String($0) } ?? "auto" }) { root, text in
+            if text == "auto" { root[keyPath: path] = nil; return }
+            guard let value = Int(text), range.contains(value) else {
+                throw SettingError("--\(name) must be auto or in \(range.lowerBound)...\(range.upperBound), got \(text)")
+            }
+            root[keyPath: path] = value
+        }
+    }
+
     /// On or off; `--NAME` turns it on.
     public static func flag(_ name: String, _ path: WritableKeyPath<Root, Bool>, _ help: String,
                             namesTheRun: Bool = true) -> Setting {

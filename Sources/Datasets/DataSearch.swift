@@ -1,7 +1,7 @@
 import Foundation
 
 /// The image data sets the course reads.
-public enum DatasetName: String, CaseIterable, Sendable {
+public enum DatasetName: String, CaseIterable, Codable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
     case cifar10

@@ -103,12 +103,12 @@ public func writeResults<Settings: Codable, Body: Codable>(_ body: Body, setting
     try writeTextFile(String(decoding: data, as: UTF8.self) + "\n", to: path)
 }
 
-/// Reads the body of a results file that `writeResults` wrote with the same types.
-public func readResults<Settings: Codable, Body: Codable>(_ body: Body.Type, settings: Settings.Type,
-                                                        from path: String) throws -> Body {
+/// Reads the body of a results file that `writeResults` wrote with the same body type
+/// (the run's record around it is not needed, so files of earlier versions read too).
+public func readResults<Body: Codable>(_ body: Body.Type, from path: String) throws -> Body {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    return try decoder.decode(ResultsRecord<Settings, Body>.self, from: data).body
+    return try decoder.decode(Body.self, from: data)
 }
