@@ -123,6 +123,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "TensorCore", "Checkpoints"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training"]),
         .testTarget(name: "ChapterTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training", "Datasets"]),
+        .testTarget(name: "CourseTests", dependencies: ["TestSupport", "Course", "Figures"]),
         .testTarget(name: "BookTests", dependencies: []),
     ],
     swiftLanguageModes: [.v5]

@@ -120,6 +120,25 @@ public struct ChapterProgram<Settings: ChapterSettings> {
         return request
     }
 
+    /// A preset value the table would refuse from the command line, as a sentence; nil when
+    /// every preset is valid. A preset is declared in code, so this is the chapter's bug,
+    /// not the user's: `main` checks it before every run and the tests run every chapter.
+    public func presetFault() -> String? {
+        for preset in Settings.presets {
+            for setting in Settings.table where !setting.isFlag {
+                let text = setting.text(preset.settings)
+                // "auto" is a nil value; "-" the other member of a group (--epochs while
+                // the length is in iterations).
+                guard text != "auto" && text != "-" else { continue }
+                var copy = preset.settings
+                do { try setting.assign(&copy, text) } catch {
+                    return "preset \(preset.name): \(error)"
+                }
+            }
+        }
+        return nil
+    }
+
     /// `--help`: the abstract, the discussion, then every setting with its value in each
     /// preset and its range, then the run options.
     public var helpText: String {
@@ -181,6 +200,10 @@ public struct ChapterProgram<Settings: ChapterSettings> {
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             exit(64)
+        }
+        if let fault = presetFault() {
+            FileHandle.standardError.write(Data("Error: \(fault)\n".utf8))
+            exit(70)
         }
         if request.wantsHelp {
             print(helpText)

@@ -55,6 +55,27 @@ struct BadInputTests {
         #expect(Self.errorLine(errors).contains(option), "\(errors)")
     }
 
+    @Test("every chapter's --help names its presets and every setting with its range, and exits 0 (after checking its presets)",
+          arguments: ["chapter01-change-of-variables", "chapter02-coupling-layers", "chapter03-realnvp",
+                      "chapter04-wgan-critic", "chapter05-hybrid", "chapter06-evaluation"])
+    func help(program: String) throws {
+        let binary = try #require(builtProgram(program), "\(program) is not built beside the tests; run `swift build` first")
+        let (status, output) = try runProgram(binary, ["--help"])
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(status == 0, "\(program) --help: exit \(status)")
+        #expect(text.contains("PRESETS") && text.contains("--quick") && text.contains("SETTINGS") && text.contains("--seed"), "\(text)")
+        // Every setting line shows its accepted values: "--name <range>" or a flag.
+        let settingLines = text.split(separator: "\n").filter { $0.hasPrefix("  --") }
+        #expect(settingLines.count >= 4, "\(program) lists only \(settingLines.count) options")
+    }
+
+    @Test("a negative value after an option is read as the option's value and refused for what it is")
+    func negativeValue() throws {
+        let (status, errors) = try Self.run("chapter01-change-of-variables", ["--seed", "-1"])
+        #expect(status == 64)
+        #expect(Self.errorLine(errors).contains("--seed must be a whole number"), "\(errors)")
+    }
+
     @Test("the largest seed runs a chapter to the end and is recorded exactly (it trapped when converted to Int)")
     func largestSeed() throws {
         let scratch = try ScratchFolder()
