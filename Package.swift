@@ -21,11 +21,10 @@ let optimisedInDebug: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ] + vectorISA
 
-/// A chapter: an executable over the library modules it `uses`, with the argument parser.
+/// A chapter: an executable over the library modules it `uses` (its command line comes
+/// from its settings, through Course).
 func chapter(_ name: String, path: String, uses modules: [Target.Dependency]) -> Target {
-    .executableTarget(name: name,
-                      dependencies: modules + [.product(name: "ArgumentParser", package: "swift-argument-parser")],
-                      path: path, swiftSettings: optimisedInDebug)
+    .executableTarget(name: name, dependencies: modules, path: path, swiftSettings: optimisedInDebug)
 }
 
 let package = Package(
@@ -90,9 +89,9 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         .target(name: "Reporting", swiftSettings: optimisedInDebug),
 
-        // The chapters' shared options, on top.
-        .target(name: "Course", dependencies: ["TensorCore", "Datasets", "Figures", "Reporting",
-                                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        // What every chapter shares, on top: its settings declared once (the command line,
+        // --help, errors and run names derive from them), where a run writes, the data.
+        .target(name: "Course", dependencies: ["TensorCore", "Datasets", "Figures", "Reporting"],
                 swiftSettings: optimisedInDebug),
 
         // Benchmarks (run with -c release).
