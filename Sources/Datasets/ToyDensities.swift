@@ -157,8 +157,3 @@ public enum ToyDensity: String, CaseIterable, Sendable {
     }
 }
 
-/// log((1/n) Σ exp(t_i)), computed stably by factoring out the largest term.
-public func logMeanExp(_ terms: [Double]) -> Double {
-    guard let top = terms.max(), top > -.infinity else { return -.infinity }
-    return top + Foundation.log(terms.reduce(0) { $0 + Foundation.exp($1 - top) } / Double(terms.count))
-}

@@ -111,13 +111,7 @@ public struct AISResult {
     }
 
     /// The standard error of `meanNLL` over images: sample standard deviation / √N.
-    public var standardError: Double {
-        let n = Double(logLikelihoods.count)
-        guard n > 1 else { return 0 }
-        let mean = logLikelihoods.reduce(0, +) / n
-        let variance = logLikelihoods.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-        return (variance / n).squareRoot()
-    }
+    public var standardError: Double { meanAndStandardError(logLikelihoods).standardError }
 }
 
 /// Estimates log p(x) for each image x of a decoder-based model by annealed importance
@@ -212,13 +206,6 @@ public func annealedImportanceSampling(flow model: NormalizingFlow, images: Tens
         logPrior: { prior.logProbability($0) },
         samplePrior: { count, random in prior.sample(count, shape: [d], generator: &random) },
         images: images, configuration: configuration, generator: &generator, progress: progress)
-}
-
-/// log (1/K Σ exp(a_k)), shifted by the maximum so that nothing overflows.
-func logMeanExp(_ values: ArraySlice<Double>) -> Double {
-    guard let top = values.max(), top.isFinite else { return values.max() ?? -.infinity }
-    let sum = values.reduce(0) { $0 + Foundation.exp($1 - top) }
-    return top + Foundation.log(sum / Double(values.count))
 }
 
 /// [N, D] -> [N·K, D] with row i·K + k a copy of row i: the K chains of an image are

@@ -99,7 +99,7 @@ public struct KernelDensityEstimate {
     /// on the scale of the data) and its standard error s/√N, s the sample deviation.
     public func negativeLogLikelihood(_ points: Tensor, bandwidth: Double) -> (mean: Double, standardError: Double) {
         let values = logDensities(points, bandwidth: bandwidth).map { -$0 }
-        return KernelDensityEstimate.meanAndStandardError(values)
+        return meanAndStandardError(values)
     }
 
     /// The bandwidth of `grid` under which the KDE of `centres` gives `validation` the
@@ -131,14 +131,6 @@ public struct KernelDensityEstimate {
         return (0..<count).map { i in
             i == 0 ? from : i == count - 1 ? to : Foundation.exp(low + (high - low) * Double(i) / Double(count - 1))
         }
-    }
-
-    /// The mean and the standard error (sample deviation / √N) of `values`.
-    static func meanAndStandardError(_ values: [Double]) -> (mean: Double, standardError: Double) {
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / max(n, 1)
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / max(n - 1, 1)
-        return (mean, (variance / max(n, 1)).squareRoot())
     }
 
     /// ‖row‖² of each row of a matrix, accumulated in Double.

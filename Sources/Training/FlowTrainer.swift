@@ -137,7 +137,5 @@ public func evaluateNLL(_ model: NormalizingFlow, images: Tensor, batchSize: Int
             start = end
         }
     }
-    let mean = values.reduce(0, +) / Double(max(values.count, 1))
-    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(values.count - 1, 1))
-    return (mean, (variance / Double(max(values.count, 1))).squareRoot())
+    return meanAndStandardError(values)
 }
