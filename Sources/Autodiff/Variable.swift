@@ -20,22 +20,18 @@ public final class Variable {
     public var value: Tensor
     /// Whether gradients flow to or through this variable.
     public let requiresGradient: Bool
-    /// A name for parameters (used by optimisers, checkpoints and error messages).
-    public var name: String
     let node: GraphNode?
 
     /// A leaf: a parameter (`requiresGradient: true`) or a constant input.
-    public init(_ value: Tensor, requiresGradient: Bool = false, name: String = "") {
+    public init(_ value: Tensor, requiresGradient: Bool = false) {
         self.value = value
         self.requiresGradient = requiresGradient
-        self.name = name
         self.node = nil
     }
 
     init(value: Tensor, node: GraphNode) {
         self.value = value
         self.requiresGradient = true
-        self.name = ""
         self.node = node
     }
 

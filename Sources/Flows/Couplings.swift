@@ -65,8 +65,8 @@ public final class AffineCoupling: FlowLayer {
     public init(network: any Layer, mask: Tensor) {
         self.network = network
         self.mask = mask
-        scale = Variable(Tensor(ones: [1]), requiresGradient: true, name: "scale")
-        shift = Variable(Tensor(zeros: [1]), requiresGradient: true, name: "shift")
+        scale = Variable(Tensor(ones: [1]), requiresGradient: true)
+        shift = Variable(Tensor(zeros: [1]), requiresGradient: true)
     }
 
     /// (l, m) from the passing part b ⊙ x.

@@ -30,7 +30,7 @@ public final class DiagonalScaling: FlowLayer {
     public let logScale: Variable
 
     public init(shape: [Int]) {
-        logScale = Variable(Tensor(zeros: [1] + shape), requiresGradient: true, name: "log_scale")
+        logScale = Variable(Tensor(zeros: [1] + shape), requiresGradient: true)
     }
 
     public func forward(_ x: Variable) -> (output: Variable, logDeterminant: Variable) {

@@ -10,8 +10,8 @@ public final class Linear: Layer {
     public init(_ inputSize: Int, _ outputSize: Int, initialization: WeightInitialization = .uniformFanIn,
                 generator: inout RandomGenerator) {
         weight = Variable(initialization.draw([inputSize, outputSize], fanIn: inputSize, generator: &generator),
-                          requiresGradient: true, name: "weight")
-        bias = Variable(Tensor(zeros: [outputSize]), requiresGradient: true, name: "bias")
+                          requiresGradient: true)
+        bias = Variable(Tensor(zeros: [outputSize]), requiresGradient: true)
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -34,8 +34,8 @@ public final class Conv2d: Layer {
                 initialization: WeightInitialization = .uniformFanIn, generator: inout RandomGenerator) {
         let shape = [outChannels, inChannels, kernelSize, kernelSize]
         weight = Variable(initialization.draw(shape, fanIn: inChannels * kernelSize * kernelSize, generator: &generator),
-                          requiresGradient: true, name: "weight")
-        bias = Variable(Tensor(zeros: [outChannels]), requiresGradient: true, name: "bias")
+                          requiresGradient: true)
+        bias = Variable(Tensor(zeros: [outChannels]), requiresGradient: true)
         self.stride = stride
         self.padding = padding
     }

@@ -17,8 +17,8 @@ public final class BatchNorm: Layer, BufferOwner {
     public var isTraining = true
 
     public init(_ channels: Int, momentum: Float = 0.9, epsilon: Float = 1e-5) {
-        gamma = Variable(Tensor(ones: [channels]), requiresGradient: true, name: "gamma")
-        beta = Variable(Tensor(zeros: [channels]), requiresGradient: true, name: "beta")
+        gamma = Variable(Tensor(ones: [channels]), requiresGradient: true)
+        beta = Variable(Tensor(zeros: [channels]), requiresGradient: true)
         runningMean = Tensor(zeros: [channels])
         runningVariance = Tensor(ones: [channels])
         self.momentum = momentum
@@ -73,14 +73,6 @@ public final class BatchNorm: Layer, BufferOwner {
         default: throw ModuleStateError("BatchNorm has no buffer \(name)")
         }
     }
-
-    /// Restores running averages (from a checkpoint).
-    public func setRunningStatistics(mean: Tensor, variance: Tensor) {
-        checkSameShape(mean.shape, runningMean.shape, "BatchNorm running mean")
-        checkSameShape(variance.shape, runningVariance.shape, "BatchNorm running variance")
-        runningMean = mean
-        runningVariance = variance
-    }
 }
 
 /// Layer normalisation: each sample is normalised over all its axes,
@@ -93,8 +85,8 @@ public final class LayerNorm: Layer {
     public let epsilon: Float
 
     public init(_ channels: Int, epsilon: Float = 1e-5) {
-        gamma = Variable(Tensor(ones: [channels]), requiresGradient: true, name: "gamma")
-        beta = Variable(Tensor(zeros: [channels]), requiresGradient: true, name: "beta")
+        gamma = Variable(Tensor(ones: [channels]), requiresGradient: true)
+        beta = Variable(Tensor(zeros: [channels]), requiresGradient: true)
         self.epsilon = epsilon
     }
 
@@ -135,11 +127,11 @@ public final class WeightNormConv2d: Layer {
         let shape = [outChannels, inChannels, kernelSize, kernelSize]
         let v = WeightInitialization.uniformFanIn.draw(shape, fanIn: inChannels * kernelSize * kernelSize,
                                                        generator: &generator)
-        direction = Variable(v, requiresGradient: true, name: "direction")
+        direction = Variable(v, requiresGradient: true)
         // g starts at ||v|| so that w = v at initialisation.
         let norms = v.square().sum(alongAxes: [1, 2, 3]).sqrt()
-        scale = Variable(norms, requiresGradient: true, name: "scale")
-        bias = Variable(Tensor(zeros: [outChannels]), requiresGradient: true, name: "bias")
+        scale = Variable(norms, requiresGradient: true)
+        bias = Variable(Tensor(zeros: [outChannels]), requiresGradient: true)
         self.stride = stride
         self.padding = padding
     }

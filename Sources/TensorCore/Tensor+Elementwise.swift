@@ -59,21 +59,6 @@ extension Tensor {
         return out
     }
 
-    /// Combines three same-shaped tensors elementwise (for fused kernels).
-    @inlinable
-    public static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor,
-                            _ f: (Float, Float, Float) -> Float) -> Tensor {
-        checkSameShape(a.shape, b.shape, "zip3")
-        checkSameShape(a.shape, c.shape, "zip3")
-        let out = Tensor(uninitializedShape: a.shape)
-        let pa = a.storage.pointer, pb = b.storage.pointer, pc = c.storage.pointer
-        let po = out.storage.pointer
-        parallelChunks(a.count, grain: 1 << 15) { range in
-            for i in range { po[i] = f(pa[i], pb[i], pc[i]) }
-        }
-        return out
-    }
-
     // Arithmetic on same-shaped tensors and with scalars goes through loops written out
     // for each operator (see `relu` below for why); broadcasting goes through `zip`.
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.shape == b.shape ? arithmetic(a, b, .add) : zip(a, b, +) }
@@ -131,15 +116,15 @@ extension Tensor {
 /// sequence of contiguous rows of `innerCount` elements, and each operand either advances
 /// along a row (stride 1) or repeats one value (stride 0). Adjacent axes that step the
 /// same way in both operands are merged first, so the rows are as long as possible.
-public struct BroadcastPlan {
-    public let innerCount: Int
-    public let innerStrideA: Int
-    public let innerStrideB: Int
-    public let outerShape: [Int]
-    public let outerStridesA: [Int]
-    public let outerStridesB: [Int]
+@usableFromInline struct BroadcastPlan {
+    @usableFromInline let innerCount: Int
+    @usableFromInline let innerStrideA: Int
+    @usableFromInline let innerStrideB: Int
+    @usableFromInline let outerShape: [Int]
+    @usableFromInline let outerStridesA: [Int]
+    @usableFromInline let outerStridesB: [Int]
 
-    public init(output: [Int], a: [Int], b: [Int]) {
+    @usableFromInline init(output: [Int], a: [Int], b: [Int]) {
         func strides(_ s: [Int]) -> [Int] {
             let padded = [Int](repeating: 1, count: output.count - s.count) + s
             var result = [Int](repeating: 0, count: output.count)
@@ -176,7 +161,7 @@ public struct BroadcastPlan {
 
     /// Calls `body(offsetA, offsetB, offsetOut)` for the start of every output row.
     @inlinable
-    public func forEachRow(_ body: (Int, Int, Int) -> Void) {
+    @usableFromInline func forEachRow(_ body: (Int, Int, Int) -> Void) {
         let rows = outerShape.reduce(1, *)
         var index = [Int](repeating: 0, count: outerShape.count)
         var offsetA = 0, offsetB = 0
@@ -248,14 +233,14 @@ extension Tensor {
 }
 
 /// Scalar helpers shared by kernels.
-public enum TensorMath {
+@usableFromInline enum TensorMath {
     @inlinable @inline(__always)
-    public static func softplus(_ x: Float) -> Float {
+    static func softplus(_ x: Float) -> Float {
         max(x, 0) + Foundation.log1p(Foundation.exp(-abs(x)))
     }
 
     @inlinable @inline(__always)
-    public static func sigmoid(_ x: Float) -> Float {
+    static func sigmoid(_ x: Float) -> Float {
         if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
         let e = Foundation.exp(x)
         return e / (1 + e)

@@ -4,7 +4,7 @@
 /// and then the writer gets its own buffer (copy-on-write). Images are NCHW.
 public struct Tensor {
     public private(set) var shape: [Int]
-    public private(set) var storage: TensorStorage
+    @usableFromInline private(set) var storage: TensorStorage
 
     /// The number of elements, the product of `shape`.
     public var count: Int { storage.count }

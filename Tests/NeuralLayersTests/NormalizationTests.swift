@@ -91,8 +91,9 @@ extension NeuralLayersTestSuite {
             let layer = BatchNorm(2, epsilon: 1e-3)
             let mean: [Float] = [0.5, -1], variance: [Float] = [4, 0.25]
             let gamma: [Float] = [1.5, -0.5], beta: [Float] = [0.1, 2]
-            layer.setRunningStatistics(mean: Tensor(shape: [2], values: mean),
-                                       variance: Tensor(shape: [2], values: variance))
+            // As a checkpoint restores them.
+            try layer.setBuffer("running_mean", Tensor(shape: [2], values: mean))
+            try layer.setBuffer("running_variance", Tensor(shape: [2], values: variance))
             layer.gamma.value = Tensor(shape: [2], values: gamma)
             layer.beta.value = Tensor(shape: [2], values: beta)
             layer.isTraining = false
