@@ -87,7 +87,7 @@ extension NeuralLayersTestSuite {
         }
 
         @Test("BatchNorm evaluation: (x - running mean) / sqrt(running variance + eps) · gamma + beta")
-        func batchNormEvaluation() {
+        func batchNormEvaluation() throws {
             let layer = BatchNorm(2, epsilon: 1e-3)
             let mean: [Float] = [0.5, -1], variance: [Float] = [4, 0.25]
             let gamma: [Float] = [1.5, -0.5], beta: [Float] = [0.1, 2]
