@@ -2,10 +2,6 @@ import Foundation
 import TensorCore
 import Datasets
 
-/// The data set is a setting, recorded in the results by its name ("mnist").
-/// (Datasets does not declare it Codable yet; this line goes once it does.)
-extension DatasetName: Codable {}
-
 /// The mean of the finite values added since the last evaluation (NaN if none was finite):
 /// the critic's Wasserstein estimate between two evaluations of the MNIST run.
 struct RunningMean {
