@@ -7,46 +7,27 @@ import Flows
 // Jacobian ∂G/∂z at points drawn from the prior. Adversarially trained generators have
 // ill-conditioned Jacobians: a few directions of z stretched, most squashed.
 
-/// The Jacobian J = ∂G/∂z [D_out, d] of a decoder at one latent point z [d], from a
-/// single batched backward pass.
+/// The Jacobian J = ∂G/∂z [D_out, d] of a decoder at one latent point z [d], from
+/// batched backward passes.
 ///
 /// Row i of J is e_iᵀ J, the VJP of the unit vector e_i. Instead of D_out backward passes
-/// (as `jacobian(of:at:)` does), z is replicated into a batch of D_out identical rows,
-/// and the output [D_out, D_out] (flattened per row) is seeded with the identity matrix:
-/// row i of the batch receives e_i, so row i of the gradient with respect to the batch is
-/// e_iᵀ J(z). This holds only if the decoder maps every row of a batch on its own, with no
-/// interaction between rows: a flow in evaluation mode (`model.isTraining = false`, batch
-/// norm with running averages). In training mode batch norm would normalise with the
-/// statistics of the batch, here of D_out copies of one point, and the result would be
-/// wrong. The cost is one forward and one backward pass at batch size D_out, which BLAS
-/// runs as matrix-matrix products.
-public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor) -> Tensor {
-    let d = z.count
-    let outputs = GradientRecording.withoutRecording { decoder(Variable(z.reshaped([1, d]))).value.count }
-    var batch = Tensor(uninitializedShape: [outputs, d])
-    var identity = Tensor(zeros: [outputs, outputs])
-    let row = z.unsafeReadPointer, rows = batch.unsafeWritePointer(), unit = identity.unsafeWritePointer()
-    for i in 0..<outputs {
-        (rows + i * d).update(from: row, count: d)
-        unit[i * outputs + i] = 1
-    }
-    return GradientRecording.with(true) {
-        let input = Variable(batch, requiresGradient: true)
-        let output = decoder(input)
-        precondition(output.value.count == outputs * outputs,
-                     "the decoder gave \(output.shape) for \(outputs) rows of \(outputs) values")
-        return gradients(of: output, withRespectTo: [input], seed: identity.reshaped(output.shape))[0].value
-    }
-}
-
-/// The same Jacobian J = ∂G/∂z [D_out, d] as `generatorJacobian`, assembled from passes
-/// of at most `rowsPerPass` copies of z: pass k seeds its copies with the unit vectors
-/// e_i for i in rows k·r ..< (k+1)·r and yields those rows of J. Memory grows with
-/// `rowsPerPass` instead of D_out (for a 3×32×32 Real NVP, 3072 copies of every
-/// activation would not fit); the cost is ⌈D_out / r⌉ forward and backward passes.
-/// With `outputRows`, only those rows of J, in that order ([outputRows.count, d]).
-public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, rowsPerPass: Int,
+/// (as `jacobian(of:at:)` does), z is replicated into a batch of identical rows, and the
+/// output (flattened per row) is seeded with unit vectors: row i of the batch receives
+/// e_i, so row i of the gradient with respect to the batch is e_iᵀ J(z). This holds only if
+/// the decoder maps every row of a batch on its own, with no interaction between rows: a
+/// flow in evaluation mode (`model.isTraining = false`, batch norm with running averages).
+/// In training mode batch norm would normalise with the statistics of the batch, here of
+/// copies of one point, and the result would be wrong.
+///
+/// By default one pass of D_out copies gives all of J (one forward and one backward pass
+/// at batch size D_out, which BLAS runs as matrix-matrix products). With `rowsPerPass`,
+/// pass k seeds its copies with e_i for i in rows k·r ..< (k+1)·r and yields those rows
+/// of J: memory grows with r instead of D_out (for a 3×32×32 Real NVP, 3072 copies of
+/// every activation would not fit), at ⌈D_out / r⌉ passes. With `outputRows`, only those
+/// rows of J, in that order ([outputRows.count, d]).
+public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, rowsPerPass: Int? = nil,
                               outputRows: [Int]? = nil) -> Tensor {
+    let rowsPerPass = rowsPerPass ?? Int.max
     precondition(rowsPerPass >= 1, "rowsPerPass must be positive, got \(rowsPerPass)")
     let d = z.count
     let outputs = GradientRecording.withoutRecording { decoder(Variable(z.reshaped([1, d]))).value.count }
@@ -80,7 +61,7 @@ public func generatorJacobian(_ decoder: (Variable) -> Variable, at z: Tensor, r
 /// (LAPACK dgesdd in Double, `LinearAlgebra.singularValues`), and the condition number σ_max / σ_min of each Jacobian
 /// (infinite when σ_min = 0). The decoder must be in evaluation mode (see
 /// `generatorJacobian`). With `rowsPerPass`, each Jacobian is assembled from passes of
-/// that many rows (`generatorJacobian(_:at:rowsPerPass:outputRows:)`); without, from one
+/// that many rows (`generatorJacobian`); without, from one
 /// pass. With `outputRows` (and `rowsPerPass`), the singular values are those of the
 /// block of J made of those rows: a cheaper look at a large Jacobian, not its spectrum.
 public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimension: Int, points: Int,
@@ -96,8 +77,7 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
     var conditionNumbers: [Double] = []
     for p in 0..<points {
         let z = flat.slice(p..<(p + 1), alongAxis: 0).reshaped([latentDimension])
-        let jacobian = rowsPerPass.map { generatorJacobian(decoder, at: z, rowsPerPass: $0, outputRows: outputRows) }
-            ?? generatorJacobian(decoder, at: z)
+        let jacobian = generatorJacobian(decoder, at: z, rowsPerPass: rowsPerPass, outputRows: outputRows)
         let values = try LinearAlgebra.singularValues(jacobian)
         spectra.append(values)
         conditionNumbers.append(conditionNumber(values))
@@ -159,8 +139,7 @@ public func flowJacobians(_ flow: NormalizingFlow, at z: Tensor, rowsPerPass: In
     let inner = Array(flow.flow.layers.dropFirst().reversed())
     let toLogits: (Variable) -> Variable = { z in inner.reduce(z) { $1.inverse($0).output } }
     let d = z.count
-    let logitJacobian = rowsPerPass.map { generatorJacobian(toLogits, at: z, rowsPerPass: $0, outputRows: outputRows) }
-        ?? generatorJacobian(toLogits, at: z)
+    let logitJacobian = generatorJacobian(toLogits, at: z, rowsPerPass: rowsPerPass, outputRows: outputRows)
     let logits = GradientRecording.withoutRecording { toLogits(Variable(z.reshaped([1, d]))).value.values }
     let rows = outputRows ?? Array(logits.indices)
     let alpha = Double(pixelMap.alpha)
