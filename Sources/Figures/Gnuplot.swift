@@ -23,7 +23,7 @@ public struct PlotSeries {
 /// A gnuplot figure: `name.dat` (the data, one block per series) and `name.gp` (the
 /// script), written side by side so that `gnuplot name.gp`, run in that folder, draws
 /// `name.png` with the pngcairo terminal.
-public struct GnuplotFigure {
+public struct GnuplotFigure: GnuplotDrawing {
     public var name: String
     public var title: String
     public var xLabel = "", yLabel = ""
@@ -93,7 +93,18 @@ public struct GnuplotFigure {
         lines.append("plot " + clauses.joined(separator: ", \\\n     "))
         return lines.joined(separator: "\n") + "\n"
     }
+}
 
+/// A figure made of a data file and a gnuplot script that reads it: line plots, heat-map
+/// panels, scatter panels. All of them are written, and rendered, the same way.
+public protocol GnuplotDrawing {
+    /// The files' name: `name.dat`, `name.gp`, `name.png`.
+    var name: String { get }
+    var dataText: String { get }
+    var scriptText: String { get }
+}
+
+extension GnuplotDrawing {
     /// Writes `name.dat` and `name.gp` into `directory`, then renders `name.png` when gnuplot
     /// is installed. Returns a note when it could not render.
     @discardableResult

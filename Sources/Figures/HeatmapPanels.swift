@@ -32,7 +32,7 @@ public struct HeatmapPanel {
 /// bar (gnuplot's multiplot): `name.dat` holds one block per panel, `name.gp` draws
 /// `name.png`. Each panel keeps its own colour scale, so a peaked density and a flat one
 /// can both be read.
-public struct HeatmapPanels {
+public struct HeatmapPanels: GnuplotDrawing {
     public var name: String
     public var title: String
     public var xLabel: String, yLabel: String
@@ -85,12 +85,5 @@ public struct HeatmapPanels {
         }
         lines.append("unset multiplot")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Writes `name.dat` and `name.gp` into `directory` and renders `name.png` when gnuplot
-    /// is installed; returns a note when it could not render.
-    @discardableResult
-    public func write(to directory: String) throws -> String? {
-        try Gnuplot.write(name: name, data: dataText, script: scriptText, to: directory)
     }
 }

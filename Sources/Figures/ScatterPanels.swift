@@ -3,7 +3,7 @@ import Foundation
 /// Point clouds side by side in one PNG (gnuplot's multiplot), one panel per model with
 /// the data drawn grey underneath, so that clouds never hide each other: `name.dat` holds
 /// the data block then one block per panel, `name.gp` draws `name.png`.
-public struct ScatterPanels {
+public struct ScatterPanels: GnuplotDrawing {
     public var name: String
     public var title: String
     public var xLabel: String, yLabel: String
@@ -53,12 +53,5 @@ public struct ScatterPanels {
         }
         lines.append("unset multiplot")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Writes `name.dat` and `name.gp` into `directory` and renders `name.png` when gnuplot
-    /// is installed; returns a note when it could not render.
-    @discardableResult
-    public func write(to directory: String) throws -> String? {
-        try Gnuplot.write(name: name, data: dataText, script: scriptText, to: directory)
     }
 }
