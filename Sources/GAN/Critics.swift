@@ -42,9 +42,3 @@ public enum Critics {
         ])
     }
 }
-
-/// [N, ...] -> [N, D].
-public final class Flatten: Layer {
-    public init() {}
-    public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0], -1]) }
-}

@@ -60,3 +60,10 @@ public final class ReLU: Layer {
     public init() {}
     public func callAsFunction(_ x: Variable) -> Variable { x.relu() }
 }
+
+/// [N, ...] -> [N, D]: each sample's values in one row (a critic's images before its
+/// dense layer).
+public final class Flatten: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable) -> Variable { x.reshaped([x.shape[0], -1]) }
+}
