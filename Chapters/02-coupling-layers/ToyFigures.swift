@@ -50,7 +50,7 @@ func drawDensities(_ density: ToyDensity, train: Tensor, models: [(String, Norma
 func drawLayerByLayer(_ flow: NormalizingFlow, density: ToyDensity, data: Tensor, points count: Int,
                       seed: UInt64, folder: String) throws {
     let layers = flow.flow.layers
-    var generator = RandomGenerator(seed: seed, stream: 202)
+    var generator = RandomGenerator(seed: seed, stream: .layerFigureLatents)
     let latent = Tensor.normal([count, 2], generator: &generator)
     let angles = (0..<count).map { Foundation.atan2(Double(latent.values[2 * $0 + 1]), Double(latent.values[2 * $0])) * 180 / .pi }
     let stages = Array(stride(from: 0, through: layers.count, by: 2)) + (layers.count % 2 == 1 ? [layers.count] : [])
@@ -102,4 +102,12 @@ func drawLayerByLayer(_ flow: NormalizingFlow, density: ToyDensity, data: Tensor
     lines.append("unset multiplot")
     if let message = try Gnuplot.write(name: name, data: blocks.joined(separator: "\n\n\n") + "\n",
                                        script: lines.joined(separator: "\n") + "\n", to: folder) { note(message) }
+}
+
+/// The chapter's random streams besides the data's.
+extension RandomStream {
+    /// Latent points followed through the layers in the layer-by-layer figures.
+    static let layerFigureLatents = RandomStream(202)
+    /// The 5,000 samples whose modes are counted.
+    static let modeCoverageSamples = RandomStream(203)
 }

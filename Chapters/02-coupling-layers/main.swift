@@ -139,7 +139,7 @@ program.main { run in
             }
             var coverage: (Int, Double)?
             if !density.modes.isEmpty {
-                var sampler = RandomGenerator(seed: run.seed, stream: 203)
+                var sampler = RandomGenerator(seed: run.seed, stream: .modeCoverageSamples)
                 coverage = density.modeCoverage(GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value })
             }
             entry.record(name, logLikelihood: testLogLikelihood, roundTrip: roundTrip, coverage: coverage)

@@ -20,7 +20,7 @@ func drawFigures(flow: NormalizingFlow, trainer: FlowTrainer, dataName: String, 
                  folder: String) throws {
     let prefix = model.filePrefix, modelName = model.displayName
     flow.isTraining = false
-    var generator = RandomGenerator(seed: seed, stream: 77)
+    var generator = RandomGenerator(seed: seed, stream: .sampleGrid)
     let samples = GradientRecording.withoutRecording { flow.sample(100, generator: &generator).value }
     let grid = ImageGridFigure(name: "\(prefix)samples", title: "100 samples of \(modelName) after \(trainer.iteration) iterations (best validation NLL)",
                                images: samples, columns: 10)
@@ -30,7 +30,7 @@ func drawFigures(flow: NormalizingFlow, trainer: FlowTrainer, dataName: String, 
     let temperatures: [Float] = [0.5, 0.7, 0.85, 1.0]
     let rows = GradientRecording.withoutRecording {
         temperatures.map { t -> Tensor in
-            var g = RandomGenerator(seed: seed, stream: 78)
+            var g = RandomGenerator(seed: seed, stream: .temperatureRows)
             return flow.sample(10, generator: &g, temperature: t).value
         }
     }
@@ -144,4 +144,14 @@ func drawComparison(folder: String) throws {
                                 realnvpValidBitsPerDimAtCommon: value(realNVP, atMinutes: common))
     try writeResults(comparison, settings: Settings(), preset: "default", seed: 0,
                      to: (folder as NSString).appendingPathComponent("ch03-nice-vs-realnvp.json"))
+}
+
+/// The figures' random streams.
+extension RandomStream {
+    /// The 100 samples of the sample grid.
+    static let sampleGrid = RandomStream(77)
+    /// The latent noise of the temperature rows, the same in every row.
+    static let temperatureRows = RandomStream(78)
+    /// The dequantisation of the image followed through Real NVP's stages.
+    static let stageImageNoise = RandomStream(79)
 }

@@ -185,7 +185,7 @@ program.main { run in
     try drawFigures(flow: flow, trainer: trainer, dataName: data.name.displayName, model: model, seed: run.seed, folder: run.folder)
     if model == .realnvp {
         // The image as the model sees it in training: dequantised, y = (255x + u)/256.
-        var noise = RandomGenerator(seed: run.seed, stream: 79)
+        var noise = RandomGenerator(seed: run.seed, stream: .stageImageNoise)
         try drawStages(flow: flow, image: Dequantization.apply(test.images.slice(0..<1, alongAxis: 0), generator: &noise),
                        folder: run.folder)
     }

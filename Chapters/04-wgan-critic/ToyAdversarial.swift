@@ -38,7 +38,7 @@ func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, pe
     // fixed set of latent draws, so the curve shows how fast each variant gets there.
     let countEvery = max(1, iterations / 20)
     func countCoverage() {
-        var sampler = RandomGenerator(seed: seed, stream: 7)
+        var sampler = RandomGenerator(seed: seed, stream: .coverageLatents)
         let samples = GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value }
         let (modes, share) = density.modeCoverage(samples)
         results.coverageHistory.iteration.append(flowTrainer.iteration)
@@ -54,7 +54,7 @@ func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, pe
         wasserstein = try trainer.iteration(real: data.slice(start..<(start + 256), alongAxis: 0)).wassersteinEstimate
         progress.update(flowTrainer.iteration, metric: String(format: "W %.3f", wasserstein))
         if variant == .gradientPenalty && moments.contains(flowTrainer.iteration) {
-            var sampler = RandomGenerator(seed: seed, stream: 6)
+            var sampler = RandomGenerator(seed: seed, stream: .criticMapSamples)
             let fake = GradientRecording.withoutRecording { flow.sample(500, generator: &sampler).value.values }
             let real = Array(data.values.prefix(1000))
             let gap = criticGap(critic, real: real, fake: fake)
@@ -63,7 +63,7 @@ func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, pe
         }
         if flowTrainer.iteration % countEvery == 0 || flowTrainer.iteration == iterations { countCoverage() }
     }
-    var sampler = RandomGenerator(seed: seed, stream: 5)
+    var sampler = RandomGenerator(seed: seed, stream: .finalToySamples)
     let samples = GradientRecording.withoutRecording { flow.sample(5000, generator: &sampler).value }
     (results.modesCovered, results.shareNearMode) = density.modeCoverage(samples)
     results.modesTotal = density.modes.count
@@ -84,4 +84,16 @@ func criticGap(_ critic: any Layer, real: [Float], fake: [Float]) -> Double {
          critic(Variable(Tensor(shape: [fake.count / 2, 2], values: fake))).value.mean())
     }
     return Double(scores.0) - Double(scores.1)
+}
+
+/// The chapter's random streams besides the data's and the trainer's.
+extension RandomStream {
+    /// The final 5,000 samples of a 2-D run, whose modes are counted.
+    static let finalToySamples = RandomStream(5)
+    /// The 500 samples drawn on each critic map.
+    static let criticMapSamples = RandomStream(6)
+    /// The fixed latent draws on which coverage is counted along a 2-D run.
+    static let coverageLatents = RandomStream(7)
+    /// The 100 MNIST samples of the sample grid and the stripe measurement.
+    static let mnistSamples = RandomStream(9)
 }

@@ -190,7 +190,7 @@ program.main { run in
     print(String(format: "ADV: test NLL %.1f nats at initialisation, %.1f ± %.1f after %d iterations; Wasserstein estimate %.3f",
                  initial.mean, test.mean, test.standardError, settings.iterations, finalW))
     flow.isTraining = false
-    var sampler = RandomGenerator(seed: run.seed, stream: 9)
+    var sampler = RandomGenerator(seed: run.seed, stream: .mnistSamples)
     let samples = GradientRecording.withoutRecording { flow.sample(100, generator: &sampler).value }
     let stripes = StripeContrast(samples: samples, testImages: data.test.slice(0..<100).images)
     print(String(format: "stripes: column contrast %.4f in the samples, %.4f in test images; row contrast %.4f and %.4f",

@@ -44,7 +44,7 @@ public final class AdversarialTrainer {
         self.criticSteps = criticSteps
         self.penaltyWeight = penaltyWeight
         self.clipping = clipping
-        self.randomness = RandomGenerator(seed: seed, stream: 4004)
+        self.randomness = RandomGenerator(seed: seed, stream: .adversarial)
     }
 
     var model: NormalizingFlow { generatorTrainer.model }

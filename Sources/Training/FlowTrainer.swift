@@ -56,7 +56,7 @@ public final class FlowTrainer {
         self.optimiser = Adam(parameters: model.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, decay: decay)
         self.seed = seed
         self.batchSize = batchSize
-        self.noise = RandomGenerator(seed: seed, stream: 1001)
+        self.noise = RandomGenerator(seed: seed, stream: .trainingNoise)
     }
 
     /// The training images of the current iteration: each epoch visits the training set
@@ -65,7 +65,7 @@ public final class FlowTrainer {
     public func batchIndices(trainCount: Int) -> [Int] {
         let perEpoch = max(trainCount / batchSize, 1)
         let epoch = iteration / perEpoch, position = iteration % perEpoch
-        var shuffler = RandomGenerator(seed: seed &+ UInt64(epoch), stream: 2002)
+        var shuffler = RandomGenerator(seed: seed &+ UInt64(epoch), stream: .batchOrder)
         let order = shuffler.permutation(trainCount)
         return Array(order[(position * batchSize)..<min(trainCount, (position + 1) * batchSize)])
     }
@@ -117,14 +117,14 @@ public final class FlowTrainer {
 }
 
 /// The exact NLL of a model on a set of images, in nats per image on [0, 1]^D: the mean
-/// over images (each dequantised once, from a fixed seed so evaluations compare) and its
-/// standard error. Runs in evaluation mode without recording a graph.
-public func evaluateNLL(_ model: NormalizingFlow, images: Tensor, batchSize: Int = 500,
-                        seed: UInt64 = 12345) -> (mean: Double, standardError: Double) {
+/// over images (each dequantised once, by `RandomGenerator.evaluationNoise`, the same for
+/// every evaluation so evaluations compare) and its standard error. Runs in evaluation
+/// mode without recording a graph.
+public func evaluateNLL(_ model: NormalizingFlow, images: Tensor, batchSize: Int = 500) -> (mean: Double, standardError: Double) {
     let wasTraining = model.isTraining
     model.isTraining = false
     defer { model.isTraining = wasTraining }
-    var generator = RandomGenerator(seed: seed, stream: 3003)
+    var generator = RandomGenerator.evaluationNoise
     var values: [Double] = []
     let n = images.shape[0]
     GradientRecording.withoutRecording {
