@@ -24,18 +24,21 @@ struct CIFARSetup {
     let criticWidth: Int
     let batchSize = 64
 
-    /// The default length per objective of a non-quick run, and the seconds one iteration
-    /// of the recipe-size model took in a release build on the project's 2-core machine
+    init(_ settings: Settings) {
+        features = settings.features
+        blocks = settings.blocks
+        criticWidth = settings.cifarCriticWidth
+    }
+
+    /// The seconds one iteration of the recipe-size model took in a release build on the project's 2-core machine
     /// while other jobs shared it (load about 6): MLE 53 s, hybrid (5 critic steps, each
     /// sampling a fake batch, and a generator step) about 280 s; ADV is the hybrid
     /// iteration less the likelihood's pass. An idle machine is several times faster.
-    static let defaultIterations = 3
     static let measuredSeconds: [Objective: Double] = [.mle: 53, .adv: 230, .hybrid: 280]
-    /// Test images tracked during training and measured at the end (the forward pass alone
-    /// costs about a third of an MLE iteration per 64 images).
-    static let trackedImages = 100, testImages = 500
 
     var architecture: FlowArchitecture { .realNVP(features: features, blocks: blocks) }
+    /// The size in the training checkpoint's description.
+    var size: String { "realnvp-\(features)x\(blocks)" }
 
     /// The generator's optimiser settings of one objective.
     func optimiser(_ objective: Objective) -> (learningRate: Float, beta1: Float, decay: Float) {
@@ -82,17 +85,53 @@ struct CIFARSetup {
     }
 
     /// The settings as the results file records them.
-    func settings(_ objectives: [Objective], lambda: Float, criticSteps: Int, seed: UInt64, quick: Bool) -> [String: Any] {
-        var perObjective: [String: Any] = [:]
+    func recorded(_ objectives: [Objective], lambda: Float, criticSteps: Int, seed: UInt64, quick: Bool) -> TrainingSettings {
+        var perObjective: [String: TrainingSettings.Optimiser] = [:]
         for objective in objectives {
             let s = optimiser(objective)
             // Through the shortest decimal of each Float, so 1e-3 is recorded as 0.001.
-            perObjective[objective.rawValue] = ["learning_rate": Double("\(s.learningRate)")!, "beta1": Double("\(s.beta1)")!,
-                                                "learning_rate_decay_per_step": Double("\(s.decay)")!]
+            perObjective[objective.rawValue] = .init(learningRate: Double("\(s.learningRate)")!, beta1: Double("\(s.beta1)")!,
+                                                     learningRateDecayPerStep: Double("\(s.decay)")!)
         }
-        return ["lambda": Double(lambda), "n_critic": criticSteps, "batch_size": batchSize, "beta2": 0.9,
-                "critic_learning_rate": 1e-4, "critic_beta1": 0.5, "generator": perObjective,
-                "architecture": "realnvp", "features": features, "blocks": blocks, "critic_width": criticWidth,
-                "seed": seed, "quick": quick]
+        return TrainingSettings(lambda: Double(lambda), nCritic: criticSteps, batchSize: batchSize, seed: seed, quick: quick,
+                                criticWidth: criticWidth, criticLearningRate: 1e-4, criticBeta1: 0.5, generator: perObjective,
+                                architecture: "realnvp", features: features, blocks: blocks)
+    }
+}
+
+/// The training settings as ch05-results.json records them: MNIST's (NICE, one optimiser
+/// setting) or CIFAR-10's (Real NVP, an optimiser setting per objective).
+struct TrainingSettings: Codable {
+    var lambda: Double
+    var nCritic, batchSize: Int
+    var beta2 = 0.9
+    var seed: UInt64
+    var quick: Bool
+    var criticWidth: Int
+    // MNIST
+    var learningRate, beta1: Double?
+    var configuration: String?
+    var couplingHidden, couplingDepth: Int?
+    // CIFAR-10
+    var criticLearningRate, criticBeta1: Double?
+    var generator: [String: Optimiser]?
+    var architecture: String?
+    var features, blocks: Int?
+
+    struct Optimiser: Codable { var learningRate, beta1, learningRateDecayPerStep: Double }
+
+    init(lambda: Double, nCritic: Int, batchSize: Int, seed: UInt64, quick: Bool, criticWidth: Int,
+         criticLearningRate: Double, criticBeta1: Double, generator: [String: Optimiser], architecture: String, features: Int, blocks: Int) {
+        self.lambda = lambda; self.nCritic = nCritic; self.batchSize = batchSize; self.seed = seed; self.quick = quick
+        self.criticWidth = criticWidth; self.criticLearningRate = criticLearningRate; self.criticBeta1 = criticBeta1
+        self.generator = generator; self.architecture = architecture; self.features = features; self.blocks = blocks
+    }
+
+    /// The MNIST run's: the recipe's optimiser and the preset's (or command line's) sizes.
+    init(mnist settings: Settings, seed: UInt64) {
+        lambda = Double(settings.lambda); nCritic = settings.nCritic; batchSize = 100; self.seed = seed
+        quick = settings.configuration == "quick"; criticWidth = settings.criticWidth
+        learningRate = 1e-4; beta1 = 0.5; configuration = settings.configuration
+        couplingHidden = settings.hidden; couplingDepth = settings.depth
     }
 }

@@ -91,3 +91,56 @@ public func loadFlow(from path: String, generator: inout RandomGenerator) throws
     try restoreState(of: flow, from: tensors, source: path)
     return (flow, architecture, metadata)
 }
+
+/// What chapter 05 records about a model it saves and chapter 06 checks before it scores
+/// it. A checkpoint's metadata is text (safetensors metadata is `[String: String]`); this
+/// is the one place that converts between the two, under the keys "model", "chapter",
+/// "objective", "dataset", "iterations", "lambda", "seed", "configuration", "quick" and
+/// the architecture's own. Every key but the architecture's may be missing from a file
+/// (an older checkpoint, another chapter's model): nil here.
+public struct ModelMetadata: Equatable {
+    public var architecture: FlowArchitecture
+    /// "nice-mnist-hybrid": the generator, the data and the objective.
+    public var model: String?
+    /// "05" for chapter 05's models.
+    public var chapter: String?
+    /// "mle", "adv" or "hybrid", as recorded (checked by the reader).
+    public var objective: String?
+    public var dataset: String?
+    public var iterations: Int?
+    public var lambda: Float?
+    public var seed: UInt64?
+    /// The preset's sizes: "classroom", "recipe", "quick" or "cifar10".
+    public var configuration: String?
+    /// Whether a `--quick` smoke run trained it.
+    public var quick: Bool?
+
+    public init(architecture: FlowArchitecture, model: String? = nil, chapter: String? = nil, objective: String? = nil,
+                dataset: String? = nil, iterations: Int? = nil, lambda: Float? = nil, seed: UInt64? = nil,
+                configuration: String? = nil, quick: Bool? = nil) {
+        self.architecture = architecture; self.model = model; self.chapter = chapter; self.objective = objective
+        self.dataset = dataset; self.iterations = iterations; self.lambda = lambda; self.seed = seed
+        self.configuration = configuration; self.quick = quick
+    }
+
+    /// Reads a checkpoint's metadata; `source` names the file in errors.
+    public init(_ entries: [String: String], source: String) throws {
+        self.init(architecture: try FlowArchitecture(metadata: entries, source: source),
+                  model: entries["model"], chapter: entries["chapter"], objective: entries["objective"],
+                  dataset: entries["dataset"], iterations: entries["iterations"].flatMap { Int($0) },
+                  lambda: entries["lambda"].flatMap { Float($0) }, seed: entries["seed"].flatMap { UInt64($0) },
+                  configuration: entries["configuration"], quick: entries["quick"].map { $0 == "true" })
+    }
+
+    /// The metadata entries, as `saveModel` writes them.
+    public var entries: [String: String] {
+        var entries = architecture.metadata
+        let texts: [String: String?] = [
+            "model": model, "chapter": chapter, "objective": objective, "dataset": dataset,
+            "iterations": iterations.map { String($0) }, "lambda": lambda.map { String($0) },
+            "seed": seed.map { String($0) }, "configuration": configuration, "quick": quick.map { String($0) },
+        ]
+        for case let (key, text?) in texts { entries[key] = text }
+        return entries
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import TensorCore
+import Datasets
+import GAN
+import Training
+import Course
+
+extension DatasetName: Codable {}
+
+/// `--recipe`, `--hidden`, `--depth` and `--critic-width` size the MNIST models. (Given
+/// before `--dataset cifar10`, a size is refused when `settingsForTheData` reads the
+/// command line again over the CIFAR-10 preset.)
+func mnistSizesNotWithCIFAR(_ settings: Settings) -> String? {
+    settings.dataset == .cifar10 ? mnistOnly : nil
+}
+
+func recipeNotWithCIFAR(_ settings: Settings) -> String? {
+    settings.dataset == .cifar10 && settings.configuration == "recipe" ? mnistOnly : nil
+}
+
+let mnistOnly = "--recipe, --hidden, --depth and --critic-width size the MNIST models; CIFAR-10 takes --features and --blocks"
+
+/// `--features` and `--blocks` size the CIFAR-10 Real NVP. While --dataset is not given
+/// (it may follow), `settingsForTheData` checks.
+func cifarSizesOnlyWithCIFAR(_ settings: Settings) -> String? {
+    settings.dataset == nil || settings.dataset == .cifar10 ? nil
+        : "--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10"
+}
+
+/// The settings for the data chosen. `--dataset cifar10` with the default or `--quick`
+/// preset chooses the CIFAR-10 preset of the same size (`--cifar`, `--cifar-quick`):
+/// the command line is read again over that preset, so that every value it gives still
+/// wins. A value refused then, or --features or --blocks without CIFAR-10, stops the run
+/// as any bad value does: one line, exit 64.
+func settingsForTheData(_ run: ChapterRun<Settings>) throws -> (settings: Settings, preset: String) {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    do {
+        let request = try program.parse(arguments)
+        if request.settings.dataset == .cifar10, ["default", "quick"].contains(request.preset.name) {
+            let cifar = try program.parse(arguments.filter { $0 != "--quick" } + [run.isQuick ? "--cifar-quick" : "--cifar"])
+            return (cifar.settings, cifar.preset.name)
+        }
+        if request.settings.dataset != .cifar10, let name = request.given.first(where: { ["features", "blocks"].contains($0) }) {
+            throw SettingError("--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10")
+        }
+        return (request.settings, request.preset.name)
+    } catch let error as SettingError {
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+        exit(64)
+    }
+}
+
+extension Settings {
+    /// The size in the training checkpoint's description.
+    var niceSize: String { "nice-\(hidden)x\(depth)-critic\(criticWidth)" }
+}
+
+/// One line on what the run trains.
+func announce(_ settings: Settings, data: DatasetName, objectives: [Objective], iterations: Int, cifar: CIFARSetup?) {
+    print("Chapter 05 on \(data.displayName): \(objectives.map(\.rawValue).joined(separator: ", ")), \(iterations) iterations each, "
+          + "lambda \(settings.lambda), \(settings.nCritic) critic steps")
+    if let cifar {
+        cifar.announce(iterations: iterations, objectives: objectives, criticSteps: settings.nCritic)
+    } else {
+        print("Networks: coupling networks \(settings.hidden) wide with \(settings.depth) hidden layers, critic dense layer "
+              + "\(settings.criticWidth) units" + (settings.configuration == "classroom" ? " (the classroom default; --recipe for the paper's sizes)"
+                                                   : " (the paper's recipe)"))
+    }
+}
+
+/// Where one objective's training state is saved at every evaluation, and the description
+/// that ties it to its model, objective, sizes and seed.
+struct TrainingCheckpoint {
+    let path: String
+    let description: String
+    let label: String
+
+    init(folder: String, objective: Objective, data: DatasetName, size: String, seed: UInt64) {
+        path = (folder as NSString).appendingPathComponent("ch05-\(objective.rawValue)-training.safetensors")
+        description = "ch05-\(data.rawValue)-\(objective.rawValue)-\(size)-seed\(seed)"
+        label = objective.rawValue
+    }
+
+    /// With `resume`, continues from the saved state if there is one; else records the
+    /// tracked NLL before training (`initialNLL`) as iteration 0.
+    func resumeOrStart(_ trainer: AdversarialTrainer, resume: Bool, initialNLL: () -> Double) throws {
+        if resume && FileManager.default.fileExists(atPath: path) {
+            try trainer.loadCheckpoint(from: path, description: description)
+            print("\(label.uppercased()): resumed from \(path) at iteration \(trainer.generatorTrainer.iteration)")
+            return
+        }
+        if resume { note("\(path) not found: \(label) starts from the beginning") }
+        trainer.generatorTrainer.record(TrainingRecord(iteration: 0, seconds: 0, trainLoss: .nan, validationNLL: initialNLL()))
+    }
+}
+
+/// The means of an iteration's statistics (NLL, generator loss, Wasserstein estimate,
+/// penalty; those an objective computes) since the last evaluation.
+struct MeansSinceEvaluation {
+    var sums: [String: Double] = [:]
+    var count = 0
+
+    mutating func add(_ statistics: IterationStatistics) {
+        count += 1
+        for (key, value) in [("nll", statistics.nll), ("generator_loss", statistics.generatorLoss),
+                             ("wasserstein", statistics.wassersteinEstimate), ("penalty", statistics.penalty)] where value.isFinite {
+            sums[key, default: 0] += Double(value)
+        }
+    }
+
+    /// The progress line's metric: the mean NLL, or for ADV the Wasserstein estimate.
+    var metric: String {
+        sums["nll"].map { String(format: "NLL %.1f", $0 / Double(count)) }
+            ?? sums["wasserstein"].map { String(format: "W %.3f", $0 / Double(count)) } ?? ""
+    }
+
+    /// The history entry of an evaluation: the tracked images' NLL beside these means.
+    func record(iteration: Int, nll: (mean: Double, standardError: Double), started: Date) -> TrainingRecord {
+        var extra = sums.mapValues { $0 / Double(max(count, 1)) }
+        extra["nll_standard_error"] = nll.standardError
+        return TrainingRecord(iteration: iteration, seconds: Date().timeIntervalSince(started),
+                              trainLoss: extra["nll"] ?? .nan, validationNLL: nll.mean, extra: extra)
+    }
+}
+
+extension ObjectiveResults {
+    init(_ history: [TrainingRecord], test: (mean: Double, standardError: Double), dimension: Int, iterations: Int, seconds: Double) {
+        self.init(testNllNats: test.mean, testNllStandardError: test.standardError,
+                  testBitsPerDim: bitsPerDimension(nllNats: test.mean, dimension: dimension),
+                  initialTrackedNllNats: history.first?.validationNLL ?? .nan, iterations: iterations, seconds: seconds,
+                  finalWassersteinEstimate: history.last?.extra["wasserstein"] ?? .nan,
+                  history: history.map { .init(iteration: $0.iteration, testNllTracked: $0.validationNLL,
+                                               wasserstein: $0.extra["wasserstein"] ?? .nan) })
+    }
+}
+
+extension Results {
+    subscript(objective: Objective) -> ObjectiveResults? {
+        get { objective == .mle ? mle : objective == .adv ? adv : hybrid }
+        set {
+            switch objective {
+            case .mle: mle = newValue
+            case .adv: adv = newValue
+            case .hybrid: hybrid = newValue
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import TensorCore
+import Autodiff
+import Datasets
+import Flows
+import GAN
+import Evaluation
+import Course
+
+/// The AIS convergence study (ch06-results.json's "ais_study").
+struct AISStudy: Codable {
+    var steps: [Int]
+    var sigma, floorNats: Double
+    var mle, adv, hybrid: Entry?
+
+    struct Entry: Codable { var aisNllNats, aisStandardError: [Double]; var exactNllNats: Double }
+}
+
+/// How the AIS estimate approaches the truth as the schedule lengthens: the mean estimate on
+/// the first 2 test images (4 chains each) at each of the study's schedule lengths, per
+/// model, beside the exact NLL of the same (dequantised) images and the floor set by σ.
+/// Each length is an independent run from the same seed.
+func aisConvergenceStudy(models: [(Objective, NormalizingFlow)], data: DatasetSplits, settings: Settings,
+                         seed: UInt64) throws -> AISStudy {
+    let stepCounts = settings.aisStudySteps, sigma = settings.aisSigma
+    var noise = RandomGenerator(seed: 12345, stream: 3006)
+    let images = Dequantization.apply(data.test.slice(0..<2).images, generator: &noise)
+    var study = AISStudy(steps: stepCounts, sigma: sigma, floorNats: AISConfiguration.floorNLL(dimension: data.test.dimension, sigma: sigma))
+    for (objective, flow) in models {
+        let exact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(images)).value.values.map { -Double($0) } }
+        let exactMean = exact.reduce(0, +) / Double(exact.count)
+        var estimates: [Double] = [], errors: [Double] = []
+        let progress = ProgressLine("\(objective.rawValue.uppercased()) AIS study", total: stepCounts.reduce(0, +))
+        var done = 0
+        for steps in stepCounts {
+            let configuration = AISConfiguration(steps: steps, leapfrogSteps: 5, chains: 4, noiseStandardDeviation: sigma,
+                                                 initialStepSize: min(0.05, sigma), schedule: AISConfiguration.schedule(sigma: sigma))
+            var chains = RandomGenerator(seed: seed, stream: 610)
+            let result = annealedImportanceSampling(flow: flow, images: images, configuration: configuration,
+                                                    generator: &chains, progress: { step, _ in progress.update(done + step) })
+            done += steps
+            estimates.append(result.meanNLL)
+            errors.append(result.standardError)
+        }
+        print(String(format: "%@ AIS study: exact NLL %.1f; AIS %@ at %@ steps", objective.rawValue.uppercased(), exactMean,
+                     estimates.map { String(format: "%.0f", $0) }.joined(separator: ", "),
+                     stepCounts.map(String.init).joined(separator: ", ")))
+        let entry = AISStudy.Entry(aisNllNats: estimates, aisStandardError: errors, exactNllNats: exactMean)
+        switch objective {
+        case .mle: study.mle = entry
+        case .adv: study.adv = entry
+        case .hybrid: study.hybrid = entry
+        }
+    }
+    return study
+}
+
+/// The Gaussian-mixture baseline (ch06-results.json's "gaussian_mixture_baseline").
+struct MixtureBaseline: Codable {
+    var sigmas, testNllNats, modeScores: [Double]
+    /// At how many values of σ the mixture beats each model on both held-out NLL and MODE score.
+    var sigmasBeatingOnBoth: [String: Int]
+    var sigmasBeatingAdvOnBoth: Int
+    var bestTestNllNats: Double
+    var heldOutImages: Int
+}
+
+/// The paper's baseline: a mixture with one isotropic Gaussian per training image,
+/// p(x) = (1/N) Σ_i N(x; x_i, σ² I). Its held-out NLL is a KDE whose centres are the
+/// training images; its samples are training images plus noise. Both against σ.
+func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifier, marginal: [Double],
+                             models: [(Objective, ModelEvaluation)], settings: Settings, seed: UInt64) throws -> MixtureBaseline {
+    let centres = (settings.mixtureCentres.map { data.train.slice(0..<min($0, data.train.count)) } ?? data.train).images
+    let mixture = KernelDensityEstimate(centres: centres.reshaped([centres.shape[0], -1]))
+    var noise = RandomGenerator(seed: 12345, stream: 3004)
+    let heldOutCount = min(1000, data.test.count)
+    let heldOut = Dequantization.apply(data.test.slice(0..<heldOutCount).images, generator: &noise).reshaped([heldOutCount, -1])
+    let sigmas = KernelDensityEstimate.logSpacedGrid(from: 0.02, to: 0.5, count: settings.mixtureBandwidths)
+    var nll: [Double] = [], modes: [Double] = []
+    var sampler = RandomGenerator(seed: seed, stream: 609)
+    for sigma in sigmas {
+        nll.append(mixture.negativeLogLikelihood(heldOut, bandwidth: sigma).mean)
+        // Samples: a random training image plus N(0, σ²) noise, clipped to [0, 1] for the classifier.
+        // (500 in a CIFAR-10 smoke run, where the classifier costs more per image.)
+        let picks = (0..<settings.mixtureSamples).map { _ in sampler.nextInt(below: centres.shape[0]) }
+        let base = data.train.gather(picks).images
+        let noisy = Tensor.zip(base, Tensor.normal(base.shape, std: Float(sigma), generator: &sampler)) { min(max($0 + $1, 0), 1) }
+        modes.append(SampleQuality.modeScore(probabilities: classifier.probabilities(noisy), trainingLabelMarginal: marginal).mean)
+    }
+    var beating: [String: Int] = [:]
+    for (objective, evaluation) in models {
+        beating[objective.rawValue] = zip(nll, modes).filter { $0.0 < evaluation.exactNLL.mean && $0.1 > evaluation.mode.mean }.count
+    }
+    print("Gaussian mixture: beats each model on both held-out NLL and MODE score for this many of \(sigmas.count) values of sigma: "
+          + models.map { "\($0.0.rawValue.uppercased()) \(beating[$0.0.rawValue]!)" }.joined(separator: ", "))
+    return MixtureBaseline(sigmas: sigmas, testNllNats: nll, modeScores: modes, sigmasBeatingOnBoth: beating,
+                           sigmasBeatingAdvOnBoth: beating["adv"] ?? 0, bestTestNllNats: nll.min() ?? .nan,
+                           heldOutImages: heldOutCount)
+}
