@@ -31,49 +31,20 @@ func standardNormalDensity(_ points: Tensor) -> [Double] {
     }
 }
 
-/// Grid lines in z-space and their images, the three density heatmaps, and the pushed
-/// densities' integrals over the drawing square (each should be close to 1).
-func drawTwoDimensional(out: String, gridSize: Int, planarFlow: PlanarFlow) throws -> (integral: Double, linearIntegral: Double) {
-    // Grid lines z1 = c and z2 = c for c in -3...3, 200 points each.
-    var lines: [Tensor] = []
-    for k in 0...12 {
-        let c = Float(k) * 0.5 - 3
-        let t = (0..<200).map { Float($0) / 199 * 6 - 3 }
-        lines.append(Tensor(shape: [200, 2], values: t.flatMap { [c, $0] }))
-        lines.append(Tensor(shape: [200, 2], values: t.flatMap { [$0, c] }))
-    }
-    for (name, map, title) in [("linear", TwoDimensionalMaps.applyLinear, "x = A z, det A = 0.75"),
-                               ("planar", { planarFlow($0) }, "planar flow x = z + u tanh(w^T z + b)")] {
-        var figure = GnuplotFigure(name: "ch01-grid-\(name)", title: "A grid in z-space and its image under \(title)",
-                                   xLabel: "first coordinate", yLabel: "second coordinate")
-        figure.size = (640, 600)
-        // The linear map stretches the grid's corners out to about ±7.2; the planar flow
-        // moves points by at most |u| ≈ 1.34.
-        let reach = name == "linear" ? 8 : 5
-        figure.settings = ["set size ratio -1", "set xrange [-\(reach):\(reach)]", "set yrange [-\(reach):\(reach)]",
-                           "set key outside below horizontal"]
-        // Each grid line is its own block; gnuplot draws blocks separated by one blank line
-        // as separate lines, so all lines of a kind form one series.
-        var original: [[Double]] = [[], []], mapped: [[Double]] = [[], []]
-        for line in lines {
-            let image = map(Variable(line)).value.values
-            let values = line.values
-            for i in 0..<200 {
-                original[0].append(Double(values[2 * i])); original[1].append(Double(values[2 * i + 1]))
-                mapped[0].append(Double(image[2 * i])); mapped[1].append(Double(image[2 * i + 1]))
-            }
-            original[0].append(.nan); original[1].append(.nan)
-            mapped[0].append(.nan); mapped[1].append(.nan)
-        }
-        figure.series = [
-            PlotSeries(title: "grid in z", columns: original, style: "lines lw 1 lc rgb '#bbbbbb'"),
-            PlotSeries(title: "its image f(z)", columns: mapped, style: "lines lw 1.5 lc rgb '#2c5d9e'"),
-        ]
-        if let message = try figure.write(to: out) { note(message) }
-    }
+/// The standard normal's density pushed through the two maps, on a square grid of cell
+/// centres over [-extent, extent]² (row 0 at the top), and the pushed densities' integrals
+/// over that square (each should be close to 1).
+struct PushedDensities {
+    let n: Int
+    let extent: Double
+    let before, linear, planar: [Double]
 
-    // Densities on a square grid of cell centres over [-5, 5]².
-    let n = gridSize, extent = 5.0
+    var cell: Double { 2 * extent / Double(n) }
+    var linearIntegral: Double { linear.reduce(0, +) * (cell * cell) }
+    var planarIntegral: Double { planar.reduce(0, +) * (cell * cell) }
+}
+
+func pushedDensities(gridSize n: Int, planarFlow: PlanarFlow, extent: Double = 5) -> PushedDensities {
     let cell = 2 * extent / Double(n)
     var points: [Float] = []
     for i in 0..<n {
@@ -98,27 +69,5 @@ func drawTwoDimensional(out: String, gridSize: Int, planarFlow: PlanarFlow) thro
     let logDet = planarFlow.logAbsDeterminant(z).values
     let planar = zip(standardNormalDensity(z), logDet).map { $0 * Foundation.exp(-Double($1)) }
     // [/book:density-2d]
-
-    // Three panels side by side, each with its own colour scale and colour bar.
-    let figure = HeatmapPanels(name: "ch01-densities", title: "A density pushed through two maps",
-                               xLabel: "first coordinate", yLabel: "second coordinate", colourLabel: "density",
-                               panels: [HeatmapPanel(title: "standard normal p_Z", values: before, n: n, extent: extent),
-                                        HeatmapPanel(title: "after x = A z", values: linear, n: n, extent: extent),
-                                        HeatmapPanel(title: "after the planar flow", values: planar, n: n, extent: extent)])
-    if let message = try figure.write(to: out) { note(message) }
-
-    // The planar density again as a gnuplot heatmap with axes.
-    var heat = GnuplotFigure(name: "ch01-planar-density", title: "Density after the planar flow",
-                             xLabel: "x_1", yLabel: "x_2")
-    heat.size = (640, 560)
-    heat.settings = ["set size ratio -1", "set xrange [-5:5]", "set yrange [-5:5]", "unset key"]
-    // Every other cell, to keep the data file small.
-    let half = Array(stride(from: 0, to: n, by: 2))
-    let axis = half.map { -extent + (Double($0) + 0.5) * cell }
-    heat.heatmap = (x: axis, y: axis.map { -$0 }, z: half.map { i in half.map { j in planar[i * n + j] } })
-    if let message = try heat.write(to: out) { note(message) }
-
-    let area = cell * cell
-    return (planar.reduce(0, +) * area, linear.reduce(0, +) * area)
+    return PushedDensities(n: n, extent: extent, before: before, linear: linear, planar: planar)
 }
-

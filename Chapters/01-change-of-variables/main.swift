@@ -84,12 +84,18 @@ program.main { run in
         print(String(format: "1-D %@: total variation between histogram and formula = %.4f", map.name, distance))
     }
 
-    // 2. Two dimensions: a linear map and a planar flow, grids and densities.
-    let integrals = try drawTwoDimensional(out: run.folder, gridSize: settings.gridSize, planarFlow: planarFlow)
-    results.planarDensityIntegral = integrals.integral
-    results.linearDensityIntegral = integrals.linearIntegral
+    // 2. Two dimensions: a grid through a linear map and a planar flow (the linear map
+    //    stretches the grid's corners out to about ±7.2, the planar flow moves points by at
+    //    most |u| ≈ 1.34), then the densities the formula gives.
+    try drawGrid("linear", title: "x = A z, det A = 0.75", reach: 8, map: TwoDimensionalMaps.applyLinear, folder: run.folder)
+    try drawGrid("planar", title: "planar flow x = z + u tanh(w^T z + b)", reach: 5, map: { planarFlow($0) }, folder: run.folder)
+    let densities = pushedDensities(gridSize: settings.gridSize, planarFlow: planarFlow)
+    try drawDensities(densities, folder: run.folder)
+    try drawPlanarDensity(densities, folder: run.folder)
+    results.planarDensityIntegral = densities.planarIntegral
+    results.linearDensityIntegral = densities.linearIntegral
     print(String(format: "2-D: the pushed densities integrate to %.4f (linear) and %.4f (planar) on the grid",
-                 integrals.linearIntegral, integrals.integral))
+                 densities.linearIntegral, densities.planarIntegral))
 
     // 3. log|det J| three ways: closed form, autodiff Jacobian + LU, finite differences + LU.
     let check = try compareLogDeterminants(points: settings.logDeterminantPoints, planarFlow: planarFlow, generator: &generator)

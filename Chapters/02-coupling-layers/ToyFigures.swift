@@ -35,7 +35,7 @@ func drawDensities(_ density: ToyDensity, train: Tensor, models: [(String, Norma
         samplePanels.append((title: "\(name) coupling flow", points: samples))
     }
     let densities = HeatmapPanels(name: "ch02-\(density.rawValue)-densities", title: "\(density.rawValue): the data and the densities of the trained flows",
-                                  xLabel: "x_1", yLabel: "x_2", colourLabel: "density", panels: panels)
+                                  xLabel: "x_1", yLabel: "x_2", colorLabel: "density", panels: panels)
     if let message = try densities.write(to: folder) { note(message) }
 
     let figure = ScatterPanels(name: "ch02-\(density.rawValue)-samples", title: "\(density.rawValue): 2,000 samples of each trained flow, the data grey beneath",
@@ -85,7 +85,7 @@ func drawLayerByLayer(_ flow: NormalizingFlow, density: ToyDensity, data: Tensor
         "set xlabel \(GnuplotFigure.quote("x_1"))",
         "set ylabel \(GnuplotFigure.quote("x_2")) offset 1,0",
         "unset key",
-        "set multiplot layout 1,\(stages.count) title \(GnuplotFigure.quote("\(density.rawValue): latent points z drawn from N(0, I) pulled back through the affine flow, coloured by their angle in the latent plane (grey: the data)")) font 'Sans,11'",
+        "set multiplot layout 1,\(stages.count) title \(GnuplotFigure.quote("\(density.rawValue): latent points z drawn from N(0, I) pulled back through the affine flow, colored by their angle in the latent plane (grey: the data)")) font 'Sans,11'",
     ]
     for (index, stage) in stages.enumerated() {
         let title = stage == 0 ? "z (no layer inverted)" : "after inverting the last \(stage) of \(layers.count)"

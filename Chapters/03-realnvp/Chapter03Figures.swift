@@ -100,7 +100,7 @@ func drawStages(flow: NormalizingFlow, image: Tensor, folder: String) throws {
     // Rows: the image at 28x28; the squeeze; after the channel couplings, the latent code.
     var figure = HeatmapPanels(name: "ch03-realnvp-stages",
                                title: "One test image through the trained Real NVP, stage by stage (each panel on its own colour scale)",
-                               xLabel: "column", yLabel: "row", colourLabel: "value", panels: panels)
+                               xLabel: "column", yLabel: "row", colorLabel: "value", panels: panels)
     figure.rows = 3
     figure.panelSize = (width: 360, height: 330)
     if let message = try figure.write(to: folder) { note(message) }

@@ -47,7 +47,7 @@ func drawTestNLLWithoutADV(_ curves: [(Objective, [TrainingRecord])], dataName: 
 /// 8 Gaussians: each 2-D flow's density on the grid.
 func drawToyDensities(_ panels: [HeatmapPanel], folder: String) throws {
     let densities = HeatmapPanels(name: "ch05-toy-densities", title: "8 Gaussians: the densities of the flows trained by MLE, ADV and the hybrid",
-                                  xLabel: "x_1", yLabel: "x_2", colourLabel: "density", panels: panels)
+                                  xLabel: "x_1", yLabel: "x_2", colorLabel: "density", panels: panels)
     if let message = try densities.write(to: folder) { note(message) }
 }
 

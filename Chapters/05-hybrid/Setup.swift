@@ -5,11 +5,8 @@ import GAN
 import Training
 import Course
 
-extension DatasetName: Codable {}
-
-/// `--recipe`, `--hidden`, `--depth` and `--critic-width` size the MNIST models. (Given
-/// before `--dataset cifar10`, a size is refused when `settingsForTheData` reads the
-/// command line again over the CIFAR-10 preset.)
+/// `--hidden`, `--depth` and `--critic-width` size the MNIST models, `--recipe` chooses the
+/// paper's MNIST sizes; `--features` and `--blocks` size the CIFAR-10 Real NVP.
 func mnistSizesNotWithCIFAR(_ settings: Settings) -> String? {
     settings.dataset == .cifar10 ? mnistOnly : nil
 }
@@ -18,37 +15,11 @@ func recipeNotWithCIFAR(_ settings: Settings) -> String? {
     settings.dataset == .cifar10 && settings.configuration == "recipe" ? mnistOnly : nil
 }
 
-let mnistOnly = "--recipe, --hidden, --depth and --critic-width size the MNIST models; CIFAR-10 takes --features and --blocks"
-
-/// `--features` and `--blocks` size the CIFAR-10 Real NVP. While --dataset is not given
-/// (it may follow), `settingsForTheData` checks.
 func cifarSizesOnlyWithCIFAR(_ settings: Settings) -> String? {
-    settings.dataset == nil || settings.dataset == .cifar10 ? nil
-        : "--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10"
+    settings.dataset == .cifar10 ? nil : "--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10"
 }
 
-/// The settings for the data chosen. `--dataset cifar10` with the default or `--quick`
-/// preset chooses the CIFAR-10 preset of the same size (`--cifar`, `--cifar-quick`):
-/// the command line is read again over that preset, so that every value it gives still
-/// wins. A value refused then, or --features or --blocks without CIFAR-10, stops the run
-/// as any bad value does: one line, exit 64.
-func settingsForTheData(_ run: ChapterRun<Settings>) throws -> (settings: Settings, preset: String) {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    do {
-        let request = try program.parse(arguments)
-        if request.settings.dataset == .cifar10, ["default", "quick"].contains(request.preset.name) {
-            let cifar = try program.parse(arguments.filter { $0 != "--quick" } + [run.isQuick ? "--cifar-quick" : "--cifar"])
-            return (cifar.settings, cifar.preset.name)
-        }
-        if request.settings.dataset != .cifar10, let name = request.given.first(where: { ["features", "blocks"].contains($0) }) {
-            throw SettingError("--features and --blocks size the CIFAR-10 Real NVP: pass them with --dataset cifar10")
-        }
-        return (request.settings, request.preset.name)
-    } catch let error as SettingError {
-        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-        exit(64)
-    }
-}
+let mnistOnly = "--recipe, --hidden, --depth and --critic-width size the MNIST models; CIFAR-10 takes --features and --blocks"
 
 extension Settings {
     /// The size in the training checkpoint's description.

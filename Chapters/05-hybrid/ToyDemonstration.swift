@@ -30,7 +30,7 @@ struct ToyResults: Codable {
 /// density and samples.
 func toyDemonstration(_ settings: Settings, seed: UInt64, folder: String) throws -> ToyResults {
     let density = ToyDensity.eightGaussians
-    var dataGenerator = RandomGenerator(seed: seed &+ 505, stream: 1)
+    var dataGenerator = RandomGenerator(seed: seed &+ 505, stream: .toyData)
     let data = density.sample(50_000, generator: &dataGenerator)
     let test = density.sample(5_000, generator: &dataGenerator)
     var results = ToyResults(trueTestLogLikelihood: Double(density.logDensity(test)!.mean()), iterations: settings.toyIterations,
@@ -63,7 +63,7 @@ func toyDemonstration(_ settings: Settings, seed: UInt64, folder: String) throws
             flow.logLikelihood(Variable(Tensor(shape: [n * n, 2], values: grid))).value.map { Foundation.exp($0) }
         }
         densityPanels.append(HeatmapPanel(title: objective.rawValue.uppercased(), values: densityValues.values.map(Double.init), n: n, extent: extent))
-        var sampler = RandomGenerator(seed: seed, stream: 57)
+        var sampler = RandomGenerator(seed: seed, stream: .toySamples)
         let samples = GradientRecording.withoutRecording { flow.sample(1500, generator: &sampler).value }
         let (covered, share) = density.modeCoverage(samples)
         results.record(objective, logLikelihood: logLikelihood, covered: covered, share: share)
@@ -74,4 +74,14 @@ func toyDemonstration(_ settings: Settings, seed: UInt64, folder: String) throws
     try drawToyDensities(densityPanels, folder: folder)
     try drawToySamples(samplePanels, data: data, extent: extent, folder: folder)
     return results
+}
+
+/// The chapter's random streams besides the trainers'.
+extension RandomStream {
+    /// The 8-Gaussian points of the 2-D demonstration (with the seed + 505).
+    static let toyData = RandomStream(1)
+    /// The 64 samples of each objective's sample grid (Figure 1).
+    static let sampleGrid = RandomStream(55)
+    /// The samples drawn over each 2-D density.
+    static let toySamples = RandomStream(57)
 }

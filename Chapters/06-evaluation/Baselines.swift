@@ -23,7 +23,7 @@ struct AISStudy: Codable {
 func aisConvergenceStudy(models: [(Objective, NormalizingFlow)], data: DatasetSplits, settings: Settings,
                          seed: UInt64) throws -> AISStudy {
     let stepCounts = settings.aisStudySteps, sigma = settings.aisSigma
-    var noise = RandomGenerator(seed: 12345, stream: 3006)
+    var noise = RandomGenerator(seed: RandomStream.evaluationSeed, stream: .aisStudyImageNoise)
     let images = Dequantization.apply(data.test.slice(0..<2).images, generator: &noise)
     var study = AISStudy(steps: stepCounts, sigma: sigma, floorNats: AISConfiguration.floorNLL(dimension: data.test.dimension, sigma: sigma))
     for (objective, flow) in models {
@@ -35,7 +35,7 @@ func aisConvergenceStudy(models: [(Objective, NormalizingFlow)], data: DatasetSp
         for steps in stepCounts {
             let configuration = AISConfiguration(steps: steps, leapfrogSteps: 5, chains: 4, noiseStandardDeviation: sigma,
                                                  initialStepSize: min(0.05, sigma), schedule: AISConfiguration.schedule(sigma: sigma))
-            var chains = RandomGenerator(seed: seed, stream: 610)
+            var chains = RandomGenerator(seed: seed, stream: .aisStudyChains)
             let result = annealedImportanceSampling(flow: flow, images: images, configuration: configuration,
                                                     generator: &chains, progress: { step, _ in progress.update(done + step) })
             done += steps
@@ -72,12 +72,12 @@ func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifie
                              models: [(Objective, ModelEvaluation)], settings: Settings, seed: UInt64) throws -> MixtureBaseline {
     let centres = (settings.mixtureCentres.map { data.train.slice(0..<min($0, data.train.count)) } ?? data.train).images
     let mixture = KernelDensityEstimate(centres: centres.reshaped([centres.shape[0], -1]))
-    var noise = RandomGenerator(seed: 12345, stream: 3004)
+    var noise = RandomGenerator(seed: RandomStream.evaluationSeed, stream: .mixtureTestNoise)
     let heldOutCount = min(1000, data.test.count)
     let heldOut = Dequantization.apply(data.test.slice(0..<heldOutCount).images, generator: &noise).reshaped([heldOutCount, -1])
     let sigmas = KernelDensityEstimate.logSpacedGrid(from: 0.02, to: 0.5, count: settings.mixtureBandwidths)
     var nll: [Double] = [], modes: [Double] = []
-    var sampler = RandomGenerator(seed: seed, stream: 609)
+    var sampler = RandomGenerator(seed: seed, stream: .mixtureSamples)
     for sigma in sigmas {
         nll.append(mixture.negativeLogLikelihood(heldOut, bandwidth: sigma).mean)
         // Samples: a random training image plus N(0, σ²) noise, clipped to [0, 1] for the classifier.
@@ -96,4 +96,24 @@ func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifie
     return MixtureBaseline(sigmas: sigmas, testNllNats: nll, modeScores: modes, sigmasBeatingOnBoth: beating,
                            sigmasBeatingAdvOnBoth: beating["adv"] ?? 0, bestTestNllNats: nll.min() ?? .nan,
                            heldOutImages: heldOutCount)
+}
+
+/// The chapter's random streams. Those that dequantise test images use the fixed
+/// evaluation seed, so every run measures the same points; the KDE's test images are
+/// dequantised exactly as the exact NLL's (`RandomGenerator.evaluationNoise`).
+extension RandomStream {
+    /// The generated samples behind the KDE and the scores.
+    static let evaluationSamples = RandomStream(606)
+    /// The AIS chains.
+    static let aisChains = RandomStream(607)
+    /// The latent points of the Jacobian spectra.
+    static let jacobianLatents = RandomStream(608)
+    /// The samples of the Gaussian-mixture baseline, and its test images' dequantisation.
+    static let mixtureSamples = RandomStream(609)
+    static let mixtureTestNoise = RandomStream(3004)
+    /// The AIS study's chains and its images' dequantisation.
+    static let aisStudyChains = RandomStream(610)
+    static let aisStudyImageNoise = RandomStream(3006)
+    /// The dequantisation of the images whose NLL is split into prior and volume terms.
+    static let likelihoodTermsNoise = RandomStream(3005)
 }

@@ -120,7 +120,7 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
     let (priorTerm, volumeTerm) = likelihoodTerms(flow, testImages: testImages)
     // The generator's Jacobian ∂G/∂z at random latent points: its singular values in
     // Double, through the pixel map's own derivative (see flowJacobianSpectra).
-    var jacobianGenerator = RandomGenerator(seed: seed, stream: 608)
+    var jacobianGenerator = RandomGenerator(seed: seed, stream: .jacobianLatents)
     let spectra = try flowJacobianSpectra(flow, points: settings.jacobianPoints, generator: &jacobianGenerator,
                                           // 3072 copies of one point through Real NVP at once would not fit in memory.
                                           rowsPerPass: data.name == .cifar10 ? 128 : nil,
@@ -140,7 +140,7 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
 
 /// `count` samples of the flow, in batches of 500.
 func generateSamples(_ flow: NormalizingFlow, count: Int, seed: UInt64) -> Tensor {
-    var sampler = RandomGenerator(seed: seed, stream: 606)
+    var sampler = RandomGenerator(seed: seed, stream: .evaluationSamples)
     var batches: [Tensor] = []
     GradientRecording.withoutRecording {
         var remaining = count
@@ -176,7 +176,7 @@ func kernelDensityEstimate(generated: Tensor, sampleCount: Int, data: DatasetSpl
     // KDE: Gaussian kernels on the generated samples, bandwidth chosen on validation
     // images, evaluated on (dequantised) test images, the same points as the exact NLL.
     let kde = KernelDensityEstimate(centres: generated.reshaped([sampleCount, -1]))
-    var noise = RandomGenerator(seed: 12345, stream: 3003)
+    var noise = RandomGenerator.evaluationNoise
     let validation = Dequantization.apply(data.validation.slice(0..<1000).images, generator: &noise).reshaped([1000, -1])
     let grid = KernelDensityEstimate.logSpacedGrid(from: 0.01, to: 1.0, count: 15)
     let (bandwidth, _, search) = KernelDensityEstimate.selectBandwidth(
@@ -197,7 +197,7 @@ func annealedImportanceSampling(_ flow: NormalizingFlow, data: DatasetSplits, no
     configuration.noiseStandardDeviation = settings.aisSigma
     configuration.schedule = AISConfiguration.schedule(sigma: settings.aisSigma)
     configuration.initialStepSize = min(configuration.initialStepSize, settings.aisSigma)
-    var chainGenerator = RandomGenerator(seed: seed, stream: 607)
+    var chainGenerator = RandomGenerator(seed: seed, stream: .aisChains)
     let progress = ProgressLine("\(label) AIS", total: configuration.steps)
     let ais = Evaluation.annealedImportanceSampling(flow: flow, images: aisTargets, configuration: configuration,
                                                     generator: &chainGenerator, progress: { done, _ in progress.update(done) })
@@ -209,7 +209,7 @@ func annealedImportanceSampling(_ flow: NormalizingFlow, data: DatasetSplits, no
 /// (how far into the prior's tails f sends the image) and -log |det ∂f/∂x| (how much f
 /// stretches volume around it).
 func likelihoodTerms(_ flow: NormalizingFlow, testImages: Tensor) -> (prior: Double, volume: Double) {
-    var splitNoise = RandomGenerator(seed: 12345, stream: 3005)
+    var splitNoise = RandomGenerator(seed: RandomStream.evaluationSeed, stream: .likelihoodTermsNoise)
     let splitImages = Dequantization.apply(testImages.slice(0..<min(1000, testImages.shape[0]), alongAxis: 0), generator: &splitNoise)
     return GradientRecording.withoutRecording { () -> (Double, Double) in
         let (z, logDeterminant) = flow.flow.forward(Variable(splitImages))

@@ -7,33 +7,6 @@ import Training
 import Evaluation
 import Course
 
-extension DatasetName: Codable {}
-
-extension Setting {
-    /// A whole number in `range`, or the word `none` for nil (`--jacobian-rows all`).
-    static func optionalInteger(_ name: String, _ path: WritableKeyPath<Root, Int?>, _ range: ClosedRange<Int>, none: String,
-                                _ help: String) -> Setting {
-        Setting(name: name, help: help, domain: "\(none)|\(range.lowerBound)...\(range.upperBound)",
-                text: { $0[keyPath: path].map { String($0) } ?? none }) { root, text in
-            if text == none { root[keyPath: path] = nil; return }
-            guard let value = Int(text), range.contains(value) else {
-                throw SettingError("--\(name) must be \(none) or in \(range.lowerBound)...\(range.upperBound), got \(text)")
-            }
-            root[keyPath: path] = value
-        }
-    }
-}
-
-/// The settings for the data chosen. `--dataset cifar10` with the default or `--quick`
-/// preset chooses the CIFAR-10 preset of the same size (`--cifar`, `--cifar-quick`): the
-/// command line is read again over that preset, so that every value it gives still wins.
-func settingsForTheData(_ run: ChapterRun<Settings>) throws -> (settings: Settings, preset: String) {
-    guard run.settings.dataset == .cifar10, ["default", "quick"].contains(run.preset) else { return (run.settings, run.preset) }
-    let arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--quick" } + [run.isQuick ? "--cifar-quick" : "--cifar"]
-    let request = try program.parse(arguments)
-    return (request.settings, request.preset.name)
-}
-
 /// Best first, by each method's NLL (lower is a better likelihood).
 func rankings(_ table: [(Objective, ModelEvaluation)]) -> [String: [String]] {
     func order(_ key: (ModelEvaluation) -> Double) -> [String] {

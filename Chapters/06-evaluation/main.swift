@@ -14,7 +14,7 @@ import Course
 
 /// The chapter's settings. CIFAR-10 has presets of its own, as every pass through the
 /// recipe's Real NVP costs far more than one through NICE; `--dataset cifar10` chooses the
-/// one of the same size (see `settingsForTheData`), under the values the command line gives.
+/// one of the same size (`preset(_:following:)` below), under the values the command line gives.
 struct Settings: ChapterSettings {
     /// Generated samples for the KDE and the sample-quality scores.
     var samples = 10_000
@@ -62,9 +62,15 @@ struct Settings: ChapterSettings {
         .number("ais-sigma", \.aisSigma, .within(1e-4...1), "AIS: sigma of the Gaussian observation noise p(x|z)"),
         .integer("ais-steps", \.aisSteps, 1...100_000, "AIS: annealing steps (intermediate distributions) per chain"),
         .flag("ais-study", \.aisStudy, "also the AIS convergence study on 2 test images per model (several minutes)"),
-        .optionalInteger("jacobian-rows", \.jacobianRows, 1...1_000_000, none: "all", "rows of dG/dz, evenly spaced, whose singular values the spectra take"),
+        .integer("jacobian-rows", \.jacobianRows, 1...1_000_000, none: "all", "rows of dG/dz, evenly spaced, whose singular values the spectra take"),
         .choice("dataset", \.dataset, "auto: MNIST if found, else Fashion-MNIST"),
     ]
+
+    /// `--dataset cifar10` starts from the CIFAR-10 preset of the size asked for.
+    static func preset(_ name: String, following settings: Settings) -> String {
+        guard settings.dataset == .cifar10 else { return name }
+        return name == "default" ? "cifar" : name == "quick" ? "cifar-quick" : name
+    }
 }
 
 /// ch06-results.json.
@@ -110,7 +116,7 @@ let program = ChapterProgram<Settings>(
     runOptions: [.dataDirectory, .checkpointDirectory])
 
 program.main { run in
-    let (settings, preset) = try settingsForTheData(run)
+    let (settings, preset) = (run.settings, run.preset)
     let started = Date()
     let quick = preset.hasSuffix("quick")
     // 1. Load the data and chapter 05's three models (a missing or mismatched model is

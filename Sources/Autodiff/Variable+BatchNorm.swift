@@ -15,7 +15,7 @@ extension Variable {
                      "batchNorm: gamma \(gamma.shape) and beta \(beta.shape) for input \(x.shape)")
         let statistics = layout.statistics(x.value)
         let invStd = statistics.variance.map { 1 / ($0 + epsilon).squareRoot() }
-        let y = layout.normalise(x.value, mean: statistics.mean, invStd: invStd,
+        let y = layout.normalize(x.value, mean: statistics.mean, invStd: invStd,
                                  gamma: gamma.value, beta: beta.value)
         let output = record(y, inputs: [x, gamma, beta]) { g, _, needs in
             if GradientRecording.isEnabled {
@@ -45,7 +45,7 @@ extension Variable {
         for start in Swift.stride(from: 0, to: x.count, by: stride) {
             let statistics = layout.statistics(of: source + start)
             let invStd = statistics.variance.map { 1 / ($0 + epsilon).squareRoot() }
-            layout.normalise(from: source + start, to: destination + start,
+            layout.normalize(from: source + start, to: destination + start,
                              mean: statistics.mean, invStd: invStd, gamma: gamma, beta: beta)
             all.append(statistics)
         }
@@ -62,11 +62,11 @@ extension Variable {
         let centred = x - mean
         let variance = centred.square().mean(alongAxes: axes, keepingDimensions: true)
         let invStd = 1 / (variance + epsilon).sqrt()
-        let normalised = centred * invStd
+        let normalized = centred * invStd
         let dbeta = g.sum(alongAxes: axes, keepingDimensions: true)
-        let dgamma = (g * normalised).sum(alongAxes: axes, keepingDimensions: true)
+        let dgamma = (g * normalized).sum(alongAxes: axes, keepingDimensions: true)
         let gammaView = gamma.reshaped(layout.broadcastShape)
-        let dx = gammaView * invStd * (g - dbeta * (1 / m) - normalised * dgamma * (1 / m))
+        let dx = gammaView * invStd * (g - dbeta * (1 / m) - normalized * dgamma * (1 / m))
         return [dx, dgamma.reshaped([layout.channels]), dbeta.reshaped([layout.channels])]
     }
 }

@@ -101,22 +101,42 @@ public struct ChapterProgram<Settings: ChapterSettings> {
             }
             index += 1
         }
-        if let choosePreset, let preset = presets.first(where: { $0.name == choosePreset }) {
-            request.preset = preset
-            request.settings = preset.settings
-        }
         // Each setting once; alternatives of one group (--iterations, --epochs, --full) once.
         var seenGroups: [String: String] = [:]
-        for (setting, text) in overrides {
+        for (setting, _) in overrides {
             let group = setting.group ?? setting.name
             if let earlier = seenGroups[group] {
                 throw SettingError(earlier == setting.name ? "--\(setting.name) is given twice"
                                    : "--\(earlier) and --\(setting.name) both set the \(group): give one")
             }
             seenGroups[group] = setting.name
-            try setting.assign(&request.settings, text)
-            request.given.append(setting.name)
         }
+        // The preset, then the command line's values over it; again over another preset if
+        // the values ask for one (`preset(_:following:)`).
+        func apply(_ name: String) throws -> Settings {
+            var settings = presets.first { $0.name == name }!.settings
+            for (setting, text) in overrides { try setting.assign(&settings, text) }
+            return settings
+        }
+        var name = choosePreset ?? presets[0].name
+        var settings = try apply(name)
+        let following = Settings.preset(name, following: settings)
+        if following != name {
+            guard presets.contains(where: { $0.name == following }) else {
+                preconditionFailure("preset(_:following:) named \(following), which is not a preset")
+            }
+            name = following
+            settings = try apply(name)
+        }
+        // The rules between settings, on the final values.
+        for (setting, _) in overrides {
+            for rule in setting.rules {
+                if let reason = rule(settings) { throw SettingError(reason) }
+            }
+        }
+        request.preset = presets.first { $0.name == name }!
+        request.settings = settings
+        request.given = overrides.map(\.0.name)
         return request
     }
 

@@ -20,6 +20,15 @@ public protocol ChapterSettings: Codable, Sendable {
     static var presets: [Preset<Self>] { get }
     /// Every setting the command line may change, in the order `--help` lists them.
     static var table: [Setting<Self>] { get }
+    /// The preset a run starts from when it depends on a value the command line gave:
+    /// chapter 05's `--dataset cifar10` starts from the CIFAR-10 preset of the size asked
+    /// for. `name` is the preset chosen by flag (or "default"); the command line's values
+    /// are then applied over the returned preset, so they still win. By default, `name`.
+    static func preset(_ name: String, following settings: Self) -> String
+}
+
+extension ChapterSettings {
+    public static func preset(_ name: String, following settings: Self) -> String { name }
 }
 
 /// A named set of values for every setting.
@@ -60,6 +69,9 @@ public struct Setting<Root>: @unchecked Sendable {
     public let text: (Root) -> String
     /// Sets the value from its text, or throws the reason it is refused.
     let assign: (inout Root, String) throws -> Void
+    /// Checks between this setting and others, run on the final settings when the command
+    /// line gives this one: each returns the reason it refuses them, or nil.
+    var rules: [(Root) -> String?] = []
 
     public init(name: String, help: String, domain: String, isFlag: Bool = false, namesTheRun: Bool = true,
                 text: @escaping (Root) -> String, assign: @escaping (inout Root, String) throws -> Void) {
@@ -67,23 +79,22 @@ public struct Setting<Root>: @unchecked Sendable {
         self.namesTheRun = namesTheRun; self.text = text; self.assign = assign
     }
 
-    /// The same setting, refusing values for which `rule` returns a reason.
+    /// The same setting, refused when `rule` returns a reason: `rule` sees the settings
+    /// after every value on the command line is in (so `--features 16 --dataset cifar10`
+    /// and `--dataset cifar10 --features 16` are judged alike), and runs only when the
+    /// command line gives this setting.
     public func requiring(_ rule: @escaping (Root) -> String?) -> Setting {
-        let assign = self.assign
-        var checked = Setting(name: name, help: help, domain: domain, isFlag: isFlag, namesTheRun: namesTheRun, text: text) { root, value in
-            var candidate = root
-            try assign(&candidate, value)
-            if let reason = rule(candidate) { throw SettingError(reason) }
-            root = candidate
-        }
-        checked.group = group
+        var checked = self
+        checked.rules.append(rule)
         return checked
     }
 
     /// The same setting, leaving the side run's folder name alone: for settings that choose
     /// what runs, each writing files of its own name (chapter 03's `--model`).
     public func notNamingTheRun() -> Setting {
-        Setting(name: name, help: help, domain: domain, isFlag: isFlag, namesTheRun: false, text: text, assign: assign)
+        var copy = Setting(name: name, help: help, domain: domain, isFlag: isFlag, namesTheRun: false, text: text, assign: assign)
+        (copy.group, copy.rules) = (group, rules)
+        return copy
     }
 
     /// The same setting, as one of the alternatives of `group`.
@@ -138,14 +149,15 @@ extension Setting {
         }
     }
 
-    /// A whole number in `range`, or "auto" (nil: the chapter decides, as the help says).
+    /// A whole number in `range`, or the word `none` for nil ("auto": the chapter decides,
+    /// as the help says; "all": chapter 06's `--jacobian-rows all`).
     public static func integer(_ name: String, _ path: WritableKeyPath<Root, Int?>, _ range: ClosedRange<Int>,
-                               _ help: String) -> Setting {
-        Setting(name: name, help: help, domain: "auto|\(range.lowerBound)...\(range.upperBound)",
-                text: { $0[keyPath: path].map { String($0) } ?? "auto" }) { root, text in
-            if text == "auto" { root[keyPath: path] = nil; return }
+                               none: String = "auto", _ help: String) -> Setting {
+        Setting(name: name, help: help, domain: "\(none)|\(range.lowerBound)...\(range.upperBound)",
+                text: { $0[keyPath: path].map { String($0) } ?? none }) { root, text in
+            if text == none { root[keyPath: path] = nil; return }
             guard let value = Int(text), range.contains(value) else {
-                throw SettingError("--\(name) must be auto or in \(range.lowerBound)...\(range.upperBound), got \(text)")
+                throw SettingError("--\(name) must be \(none) or in \(range.lowerBound)...\(range.upperBound), got \(text)")
             }
             root[keyPath: path] = value
         }

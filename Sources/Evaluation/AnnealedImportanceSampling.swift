@@ -256,7 +256,7 @@ struct AnnealingTarget {
     func evaluate(_ z: Tensor) -> TargetEvaluation {
         let (rows, dimension) = (observations.shape[0], observations.shape[1])
         let inverseVariance = 1 / (sigma * sigma)
-        let logNormaliser = -0.5 * Double(dimension) * Foundation.log(2 * Double.pi * sigma * sigma)
+        let logNormalizer = -0.5 * Double(dimension) * Foundation.log(2 * Double.pi * sigma * sigma)
         return GradientRecording.with(true) {
             let point = Variable(z, requiresGradient: true)
             let prior = logPrior(point)
@@ -277,7 +277,7 @@ struct AnnealingTarget {
                     s[j] = r * scale
                     squares += Double(r) * Double(r)
                 }
-                logLikelihood[b] = -0.5 * squares * inverseVariance + logNormaliser
+                logLikelihood[b] = -0.5 * squares * inverseVariance + logNormalizer
             }
             let likelihoodGradient = gradients(of: output, withRespectTo: [point], seed: seed)[0].value
             return TargetEvaluation(logPrior: prior.value.values.map(Double.init), logLikelihood: logLikelihood,

@@ -37,15 +37,15 @@ public struct HeatmapPanels: GnuplotDrawing {
     public var title: String
     public var xLabel: String, yLabel: String
     /// What the colours measure (the colour bars' label).
-    public var colourLabel: String
+    public var colorLabel: String
     public var panels: [HeatmapPanel]
     public var panelSize = (width: 440, height: 400)
     /// Rows of panels (filled left to right, top to bottom); 1 puts them side by side.
     public var rows = 1
 
-    public init(name: String, title: String, xLabel: String, yLabel: String, colourLabel: String, panels: [HeatmapPanel]) {
+    public init(name: String, title: String, xLabel: String, yLabel: String, colorLabel: String, panels: [HeatmapPanel]) {
         self.name = name; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
-        self.colourLabel = colourLabel; self.panels = panels
+        self.colorLabel = colorLabel; self.panels = panels
     }
 
     var columns: Int { (panels.count + rows - 1) / max(rows, 1) }
@@ -69,7 +69,7 @@ public struct HeatmapPanels: GnuplotDrawing {
             "set size ratio -1",
             "set xlabel \(GnuplotFigure.quote(xLabel))",
             "set ylabel \(GnuplotFigure.quote(yLabel)) offset 1,0",
-            "set cblabel \(GnuplotFigure.quote(colourLabel)) offset 0.6,0",
+            "set cblabel \(GnuplotFigure.quote(colorLabel)) offset 0.6,0",
             "set format cb '%.2g'",
             "unset key",
             "set multiplot layout \(rows),\(columns) title \(GnuplotFigure.quote(title)) font 'Sans,12'",

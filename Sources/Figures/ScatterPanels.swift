@@ -13,7 +13,7 @@ public struct ScatterPanels: GnuplotDrawing {
     public var data: [Float]
     /// Each panel's title and interleaved (x, y) values, drawn in the panel's colour.
     public var panels: [(title: String, points: [Float])]
-    public var colours = ["#c0392b", "#2471a3", "#1e8449", "#7d3c98"]
+    public var colors = ["#c0392b", "#2471a3", "#1e8449", "#7d3c98"]
 
     public init(name: String, title: String, xLabel: String, yLabel: String, extent: Double,
                 data: [Float], panels: [(title: String, points: [Float])]) {
@@ -46,10 +46,10 @@ public struct ScatterPanels: GnuplotDrawing {
             "set multiplot layout 1,\(panels.count) title \(GnuplotFigure.quote(title)) font 'Sans,12'",
         ]
         for (index, panel) in panels.enumerated() {
-            let colour = colours[index % colours.count]
+            let color = colors[index % colors.count]
             lines.append("set title \(GnuplotFigure.quote(panel.title))")
             lines.append("plot '\(name).dat' index 0 using 1:2 with points pt 7 ps 0.25 lc rgb '#b0b0b0' title 'data', "
-                         + "'\(name).dat' index \(index + 1) using 1:2 with points pt 7 ps 0.3 lc rgb '\(colour)' title 'samples'")
+                         + "'\(name).dat' index \(index + 1) using 1:2 with points pt 7 ps 0.3 lc rgb '\(color)' title 'samples'")
         }
         lines.append("unset multiplot")
         return lines.joined(separator: "\n") + "\n"

@@ -95,8 +95,8 @@ public final class LayerNorm: Layer {
         let axes = Array(1..<x.shape.count)
         let centred = x - x.mean(alongAxes: axes, keepingDimensions: true)
         let variance = centred.square().mean(alongAxes: axes, keepingDimensions: true)
-        let normalised = centred / (variance + epsilon).sqrt()
-        return normalised * gamma.reshaped(layout.broadcastShape) + beta.reshaped(layout.broadcastShape)
+        let normalized = centred / (variance + epsilon).sqrt()
+        return normalized * gamma.reshaped(layout.broadcastShape) + beta.reshaped(layout.broadcastShape)
     }
 
     public var ownParameters: [(name: String, parameter: Variable)] { [("gamma", gamma), ("beta", beta)] }

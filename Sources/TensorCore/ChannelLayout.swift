@@ -77,14 +77,14 @@ public struct ChannelLayout {
     }
 
     /// y = gamma (x - mean) invStd + beta, per channel, in one pass.
-    public func normalise(_ x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) -> Tensor {
+    public func normalize(_ x: Tensor, mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) -> Tensor {
         let y = Tensor(uninitializedShape: x.shape)
-        normalise(from: x.storage.pointer, to: y.storage.pointer, mean: mean, invStd: invStd, gamma: gamma, beta: beta)
+        normalize(from: x.storage.pointer, to: y.storage.pointer, mean: mean, invStd: invStd, gamma: gamma, beta: beta)
         return y
     }
 
     /// `normalise` of the `outer` samples stored from `src` on, written from `dst` on.
-    public func normalise(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
+    public func normalize(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>,
                    mean: Tensor, invStd: Tensor, gamma: Tensor, beta: Tensor) {
         // Per channel: y = scale · x + shift with scale = gamma·invStd, shift = beta - scale·mean.
         let scale = (0..<channels).map { gamma.storage.pointer[$0] * invStd.storage.pointer[$0] }

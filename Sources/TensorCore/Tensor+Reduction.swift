@@ -21,11 +21,11 @@ extension Tensor {
 
     /// Sums over `axes`; the summed axes are kept with length 1 when `keepingDimensions`.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
-        let normalised = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
-        precondition(normalised.allSatisfy { $0 >= 0 && $0 < rank }, "axes \(axes) out of range for shape \(shape)")
-        let kept = shape.enumerated().map { normalised.contains($0.offset) ? 1 : $0.element }
+        let normalized = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+        precondition(normalized.allSatisfy { $0 >= 0 && $0 < rank }, "axes \(axes) out of range for shape \(shape)")
+        let kept = shape.enumerated().map { normalized.contains($0.offset) ? 1 : $0.element }
         let reduced = reduced(toShape: kept)
-        return keepingDimensions ? reduced : reduced.reshaped(shape.enumerated().filter { !normalised.contains($0.offset) }.map(\.element))
+        return keepingDimensions ? reduced : reduced.reshaped(shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
     }
 
     public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {

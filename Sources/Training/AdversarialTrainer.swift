@@ -100,7 +100,7 @@ public final class AdversarialTrainer {
             statistics.generatorLoss = -score.value.scalar
             return score
         }, nll: {
-            let nll = model.negativeLogLikelihood(generatorTrainer.dequantised(images))
+            let nll = model.negativeLogLikelihood(generatorTrainer.dequantized(images))
             statistics.nll = nll.value.scalar
             return nll
         })

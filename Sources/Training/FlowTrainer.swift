@@ -71,7 +71,7 @@ public final class FlowTrainer {
     }
 
     /// Dequantised images of a batch, a fresh noise draw each time.
-    public func dequantised(_ images: Tensor) -> Variable {
+    public func dequantized(_ images: Tensor) -> Variable {
         dequantizes ? Variable(Dequantization.apply(images, generator: &noise)) : Variable(images)
     }
 
@@ -79,7 +79,7 @@ public final class FlowTrainer {
     /// One maximum-likelihood step: the mean NLL of a dequantised batch, its gradient
     /// with respect to every parameter, and an Adam update. Returns the NLL (nats).
     public func maximumLikelihoodStep(_ images: Tensor) throws -> Float {
-        let loss = model.negativeLogLikelihood(dequantised(images))
+        let loss = model.negativeLogLikelihood(dequantized(images))
         try checkFinite(loss.value.scalar, "negative log-likelihood")
         optimiser.minimise(loss)
         finishIteration()

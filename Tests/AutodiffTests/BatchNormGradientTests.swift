@@ -18,23 +18,23 @@ extension AutodiffTestSuite {
                     sampleTensor([channels], seed: 307)]
         }
 
-        static func normalise(_ v: [Variable]) -> Variable {
+        static func normalize(_ v: [Variable]) -> Variable {
             Variable.batchNorm(v[0], gamma: v[1], beta: v[2], epsilon: 1e-5).output
         }
 
         @Test("fused backward pass: x, gamma and beta", arguments: shapes)
         func fused(_ shape: [Int]) {
-            expectFirstOrderGradients(Self.inputs(shape), createGraph: false) { Self.normalise($0) }
+            expectFirstOrderGradients(Self.inputs(shape), createGraph: false) { Self.normalize($0) }
         }
 
         @Test("recorded backward pass: x, gamma and beta", arguments: shapes)
         func recorded(_ shape: [Int]) {
-            expectFirstOrderGradients(Self.inputs(shape), createGraph: true) { Self.normalise($0) }
+            expectFirstOrderGradients(Self.inputs(shape), createGraph: true) { Self.normalize($0) }
         }
 
         @Test("fused backward pass when only gamma and beta need gradients", arguments: shapes)
         func parametersOnly(_ shape: [Int]) {
-            expectFirstOrderGradients(Self.inputs(shape), differentiate: [1, 2]) { Self.normalise($0) }
+            expectFirstOrderGradients(Self.inputs(shape), differentiate: [1, 2]) { Self.normalize($0) }
         }
 
         @Test("statistics are the per-channel mean and biased variance")
@@ -56,7 +56,7 @@ extension AutodiffTestSuite {
         func secondOrder(_ shape: [Int]) {
             let weights = Variable(sampleTensor(shape, seed: 313))
             expectSecondOrderGradients(Self.inputs(shape), inner: [0], outer: [0, 1]) { v in
-                (Self.normalise(v) * weights).sum()
+                (Self.normalize(v) * weights).sum()
             }
         }
 
@@ -65,7 +65,7 @@ extension AutodiffTestSuite {
             let shape = [4, 2]
             let weights = Variable(sampleTensor(shape, seed: 317))
             expectSecondOrderGradients(Self.inputs(shape), inner: [0, 1], outer: [0, 1, 2]) { v in
-                (Self.normalise(v).tanh() * weights).sum()
+                (Self.normalize(v).tanh() * weights).sum()
             }
         }
     }

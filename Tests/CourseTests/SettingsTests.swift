@@ -18,12 +18,18 @@ struct ToySettings: ChapterSettings, Equatable {
     static let presets = [
         Preset("default", ToySettings(), help: "the default"),
         Preset("quick", ToySettings(hidden: 8, length: .iterations(40)), help: "small"),
+        Preset("fancy", ToySettings(hidden: 64, flavour: .fancy), help: "what --flavour fancy starts from"),
     ]
+
+    /// `--flavour fancy` starts from the fancy preset (as chapter 05's --dataset cifar10 does).
+    static func preset(_ name: String, following settings: ToySettings) -> String {
+        settings.flavour == .fancy && name == "default" ? "fancy" : name
+    }
     static let table: [Setting<ToySettings>] = [
         .integer("hidden", \.hidden, 1...4096, "units"),
         .number("rate", \.rate, .above(0, atMost: 1), "learning rate"),
         Setting.choice("flavour", \.flavour, "which"),
-        .flag("fast", \.fast, "go fast"),
+        Setting.flag("fast", \.fast, "go fast").requiring { $0.flavour == .fancy ? nil : "--fast needs --flavour fancy" },
         Setting.numbers("u", \.u, count: 2, .within(-10...10), "a vector").requiring { $0.u[0] + $0.u[1] > -1 ? nil : "--u: the sum must be above -1" },
         .integer("limit", \.limit, 1...100, "a bound"),
     ] + Setting.trainingLength(\.length)
@@ -46,11 +52,30 @@ struct SettingsTests {
         }
         let all = try program.parse(["--rate", "0.5", "--flavour", "fancy", "--fast", "--u", "-0.5,3", "--limit", "7",
                                      "--epochs", "2", "--seed", "12", "--resume", "--out", "there"])
-        #expect(all.settings == ToySettings(hidden: 128, rate: 0.5, flavour: .fancy, fast: true, u: [-0.5, 3],
+        #expect(all.settings == ToySettings(hidden: 64, rate: 0.5, flavour: .fancy, fast: true, u: [-0.5, 3],
                                             length: .epochs(2), limit: 7))
+        #expect(all.preset.name == "fancy")
         #expect(all.seed == 12 && all.resume && all.out == "there")
         #expect(try program.parse(["--full"]).settings.length == .epochs(500))
-        #expect(try program.parse(["--limit", "9", "--limit", "auto"]).settings.limit == nil || true)
+        #expect(try program.parse(["--limit", "9"]).settings.limit == 9)
+        #expect(try program.parse(["--quick", "--limit", "auto"]).settings.limit == nil)
+    }
+
+    @Test("a value can ask for the preset it starts from; the command line's values still win")
+    func presetFollowingAValue() throws {
+        let fancy = try program.parse(["--hidden", "7", "--flavour", "fancy"])
+        #expect(fancy.preset.name == "fancy" && fancy.settings.hidden == 7 && fancy.settings.flavour == .fancy)
+        // A preset named on the command line stays (the rule only replaces the default).
+        #expect(try program.parse(["--quick", "--flavour", "fancy"]).preset.name == "quick")
+    }
+
+    @Test("a rule between settings sees every value, whatever their order on the command line")
+    func rulesSeeFinalValues() throws {
+        #expect(try program.parse(["--fast", "--flavour", "fancy"]).settings.fast)
+        #expect(try program.parse(["--flavour", "fancy", "--fast"]).settings.fast)
+        #expect(throws: SettingError.self) { try program.parse(["--fast"]) }
+        // A rule runs only for a setting the command line gives: the fancy preset alone passes.
+        #expect(try program.parse(["--fancy"]).settings.flavour == .fancy)
     }
 
     @Test("a bad value is refused in one sentence naming the setting", arguments: [
@@ -89,7 +114,8 @@ struct SettingsTests {
         #expect(try tag([]) == nil)
         #expect(try tag(["--hidden", "128"]) == nil)            // the default's own value
         #expect(try tag(["--quick"]) == "ch99-quick")
-        #expect(try tag(["--quick", "--seed", "3", "--hidden", "300", "--fast"]) == "ch99-quick-seed-3-hidden-300-fast")
+        #expect(try tag(["--quick", "--seed", "3", "--hidden", "300", "--flavour", "fancy", "--fast"])
+                == "ch99-quick-seed-3-hidden-300-flavour-fancy-fast")
         #expect(try tag(["--u", "1.5,-2"]) == "ch99-u-1.5--2.0")
         #expect(try tag(["--resume"]) == nil)
     }
@@ -101,7 +127,7 @@ struct SettingsTests {
             #expect(text.contains("--\(setting.name)"), "help lacks --\(setting.name)")
         }
         #expect(text.contains("--hidden <1...4096>"))
-        #expect(text.contains("[128 / 8]"))
+        #expect(text.contains("[128 / 8 / 64]"))
         #expect(text.contains("--quick"))
         #expect(text.contains("--resume") && !text.contains("--checkpoint-dir"))
     }

@@ -32,7 +32,7 @@ struct ToyDensityTests {
     }
 
     @Test("exp(log p) integrates to 1 over [-extent, extent]²", arguments: exact)
-    func normalised(_ density: ToyDensity) {
+    func normalized(_ density: ToyDensity) {
         // Step 0.02: a quarter of the narrowest standard deviation (0.06, the rings').
         let total = Self.integral(density, n: 300)
         #expect(abs(total - 1) < 1e-2, "∫ p = \(total)")

@@ -57,11 +57,11 @@ struct GnuplotTests {
         let image = try PNGFile.read(scratch.file("losses.png"), channels: 3)
         #expect(image.width == 800 && image.height == 560)
         // Not a blank canvas: more than two distinct colours.
-        var colours = Set<Int>()
+        var colors = Set<Int>()
         for k in stride(from: 0, to: image.pixels.count, by: 3) {
-            colours.insert(Int(image.pixels[k]) << 16 | Int(image.pixels[k + 1]) << 8 | Int(image.pixels[k + 2]))
+            colors.insert(Int(image.pixels[k]) << 16 | Int(image.pixels[k + 1]) << 8 | Int(image.pixels[k + 2]))
         }
-        #expect(colours.count > 2)
+        #expect(colors.count > 2)
     }
 
     @Test("a script gnuplot rejects is a note naming the script, with the script and data kept",

@@ -60,19 +60,19 @@ struct ImageFigureTests {
         let values = Tensor(shape: [2, 3], values: [0, 5, .nan, 1.5, 3, -2])
         let image = ImageFigures.heatmap(values, scale: 2)
         #expect(image.width == 6 && image.height == 4 && image.channels == 3)
-        func colour(row: Int, column: Int) -> [UInt8] {
+        func color(row: Int, column: Int) -> [UInt8] {
             let o = (row * image.width + column) * 3
             return Array(image.pixels[o..<(o + 3)])
         }
         func rgb(_ t: Double) -> [UInt8] { let c = Colormap.rgb(t); return [c.0, c.1, c.2] }
         // Value (i, j) covers pixels rows 2i, 2i+1 and columns 2j, 2j+1; row 0 on top.
         for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-            #expect(colour(row: 2 + dy, column: 4 + dx) == rgb(0))      // -2, the minimum
-            #expect(colour(row: dy, column: 2 + dx) == rgb(1))          // 5, the maximum
-            #expect(colour(row: 2 + dy, column: dx) == rgb(0.5))        // 1.5, halfway
-            #expect(colour(row: dy, column: 4 + dx) == rgb(0))          // NaN, drawn as the low end
+            #expect(color(row: 2 + dy, column: 4 + dx) == rgb(0))      // -2, the minimum
+            #expect(color(row: dy, column: 2 + dx) == rgb(1))          // 5, the maximum
+            #expect(color(row: 2 + dy, column: dx) == rgb(0.5))        // 1.5, halfway
+            #expect(color(row: dy, column: 4 + dx) == rgb(0))          // NaN, drawn as the low end
         }
-        #expect(colour(row: 0, column: 0) == rgb(2.0 / 7))
+        #expect(color(row: 0, column: 0) == rgb(2.0 / 7))
         #expect(rgb(0) != rgb(1))
         // An explicit range clamps values outside it.
         let clamped = ImageFigures.heatmap(values, range: 0...1)

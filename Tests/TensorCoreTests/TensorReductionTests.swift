@@ -32,9 +32,9 @@ private func naiveReduce(_ x: Tensor, toShape target: [Int]) -> [Double] {
 func sumAlongAxesMatchesNaiveLoops(axes: [Int]) {
     let shape = [3, 5, 7]
     let x = sampleTensor(shape, seed: 22)
-    let normalised = Set(axes.map { $0 < 0 ? $0 + 3 : $0 })
-    let kept = shape.indices.map { normalised.contains($0) ? 1 : shape[$0] }
-    let dropped = shape.indices.filter { !normalised.contains($0) }.map { shape[$0] }
+    let normalized = Set(axes.map { $0 < 0 ? $0 + 3 : $0 })
+    let kept = shape.indices.map { normalized.contains($0) ? 1 : shape[$0] }
+    let dropped = shape.indices.filter { !normalized.contains($0) }.map { shape[$0] }
     let reference = naiveReduce(x, toShape: kept)
 
     let keepingDims = x.sum(alongAxes: axes, keepingDimensions: true)

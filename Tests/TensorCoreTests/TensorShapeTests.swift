@@ -55,22 +55,22 @@ func permutedLargeTensorMatchesNaivePermute(order: [Int]) {
 @Test(arguments: [0, 1, 2, -1])
 func concatenateMatchesNaiveIndexing(axis: Int) {
     let base = [2, 3, 4]
-    let normalised = axis < 0 ? axis + 3 : axis
+    let normalized = axis < 0 ? axis + 3 : axis
     var shapes = [base, base, base]
-    shapes[1][normalised] = 5
-    shapes[2][normalised] = 1
+    shapes[1][normalized] = 5
+    shapes[2][normalized] = 1
     let parts = shapes.enumerated().map { sampleTensor($0.element, seed: 34 + UInt64($0.offset)) }
     let joined = Tensor.concatenate(parts, alongAxis: axis)
 
     var expectedShape = base
-    expectedShape[normalised] = base[normalised] + 5 + 1
+    expectedShape[normalized] = base[normalized] + 5 + 1
     #expect(joined.shape == expectedShape)
-    let offsets = [0, base[normalised], base[normalised] + 5]
+    let offsets = [0, base[normalized], base[normalized] + 5]
     var expected = [Float](repeating: .nan, count: joined.count)
     for (p, part) in parts.enumerated() {
         for (flat, value) in part.values.enumerated() {
             var index = multiIndex(flat, part.shape)
-            index[normalised] += offsets[p]
+            index[normalized] += offsets[p]
             expected[flatPosition(index, expectedShape)] = value
         }
     }
@@ -80,14 +80,14 @@ func concatenateMatchesNaiveIndexing(axis: Int) {
 @Test(arguments: [0, 1, 2, -1])
 func sliceMatchesNaiveIndexing(axis: Int) {
     let x = sampleTensor([4, 5, 6], seed: 37)
-    let normalised = axis < 0 ? axis + 3 : axis
+    let normalized = axis < 0 ? axis + 3 : axis
     for range in [1..<3, 0..<1, 2..<4, 0..<4] {
         let slice = x.slice(range, alongAxis: axis)
         var shape = x.shape
-        shape[normalised] = range.count
+        shape[normalized] = range.count
         let expected = (0..<shape.reduce(1, *)).map { flat -> Float in
             var index = multiIndex(flat, shape)
-            index[normalised] += range.lowerBound
+            index[normalized] += range.lowerBound
             return x.values[flatPosition(index, x.shape)]
         }
         #expect(slice.shape == shape, "range \(range) along \(axis)")

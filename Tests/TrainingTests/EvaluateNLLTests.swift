@@ -53,8 +53,8 @@ struct EvaluateNLLTests {
         let model = Self.flow()
         // The same noise `evaluateNLL` draws: its documented stream, image after image.
         var noise = RandomGenerator.evaluationNoise
-        let dequantised = Dequantization.apply(images, generator: &noise).values
-        let oracle = (0..<7).map { Self.closedFormNLL(Array(dequantised[(4 * $0)..<(4 * $0 + 4)])) }
+        let dequantized = Dequantization.apply(images, generator: &noise).values
+        let oracle = (0..<7).map { Self.closedFormNLL(Array(dequantized[(4 * $0)..<(4 * $0 + 4)])) }
         let mean: Double = oracle.reduce(0, +) / 7
         let squares: [Double] = oracle.map { ($0 - mean) * ($0 - mean) }
         let standardError: Double = (squares.reduce(0, +) / 6 / 7).squareRoot()
