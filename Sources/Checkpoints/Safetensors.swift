@@ -34,11 +34,11 @@ public enum Safetensors {
     /// temporary file of this process's own (two runs writing into one folder never share
     /// one), which is then renamed over `path`.
     public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to path: String) throws {
-        var header: [String: Any] = [:]
+        var header = Header()
         var offset = 0
         for (name, tensor) in tensors {
-            precondition(header[name] == nil && name != "__metadata__", "duplicate tensor name \(name)")
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count]]
+            precondition(header.tensors[name] == nil && name != Header.metadataKey, "duplicate tensor name \(name)")
+            header.tensors[name] = Header.Entry(dtype: "F32", shape: tensor.shape, dataOffsets: [offset, offset + 4 * tensor.count])
             offset += 4 * tensor.count
         }
         var payload = Data(capacity: offset)
@@ -49,10 +49,11 @@ public enum Safetensors {
                                                    count: buffer.count * 4))
             }
         }
-        var fullMetadata = metadata
-        fullMetadata[checksumKey] = String(checksum(payload))
-        header["__metadata__"] = fullMetadata
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        header.metadata = metadata
+        header.metadata[checksumKey] = String(checksum(payload))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var json = try encoder.encode(header)
         // Pad the header with spaces to a multiple of 8 bytes, as the reference writer does.
         while json.count % 8 != 0 { json.append(0x20) }
         var file = Data(capacity: 8 + json.count + offset)
@@ -95,22 +96,19 @@ public enum Safetensors {
             throw corrupt("header length \(headerLength) exceeds the file's \(data.count) bytes")
         }
         let headerEnd = data.startIndex + 8 + Int(headerLength)
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: (data.startIndex + 8)..<headerEnd)) as? [String: Any] else {
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: data.subdata(in: (data.startIndex + 8)..<headerEnd))
+        } catch let error as Header.Malformed {
+            throw corrupt(error.reason)
+        } catch {
             throw corrupt("the header is not a JSON object")
         }
         let payload = data.endIndex - headerEnd
-        var metadata: [String: String] = [:]
+        let metadata = header.metadata
         var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
-        for (name, entry) in header {
-            if name == "__metadata__" {
-                guard let m = entry as? [String: String] else { throw corrupt("__metadata__ is not a map of strings") }
-                metadata = m
-                continue
-            }
-            guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = e["shape"] as? [Int], let offsets = e["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw corrupt("entry \(name) lacks dtype, shape or data_offsets")
-            }
+        for (name, entry) in header.tensors {
+            let (dtype, shape, offsets) = (entry.dtype, entry.shape, entry.dataOffsets)
             guard dtype == "F32" else { throw corrupt("tensor \(name) has dtype \(dtype); only F32 is supported") }
             // The element count and byte count must not overflow: a shape of huge sizes whose
             // product wraps around to the right byte count would otherwise pass.
@@ -179,5 +177,58 @@ public enum Safetensors {
         if !isFolder.boolValue { return "\(folder) is a file, not a folder" }
         if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
         return "the disk refused the write (\(String(cString: strerror(errno))))"
+    }
+}
+
+extension Safetensors {
+    /// The file's JSON header: an entry per tensor, and the metadata under "__metadata__".
+    struct Header: Codable {
+        static let metadataKey = "__metadata__"
+
+        struct Entry: Codable {
+            var dtype: String
+            var shape: [Int]
+            var dataOffsets: [Int]
+            enum CodingKeys: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+        }
+
+        /// What is wrong with a header that is JSON but not a safetensors header.
+        struct Malformed: Error { let reason: String }
+
+        var tensors: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+
+        init() {}
+
+        /// The header's keys are the tensors' names, so they are read as they come.
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys {
+                if key.stringValue == Self.metadataKey {
+                    guard let values = try? container.decode([String: String].self, forKey: key) else {
+                        throw Malformed(reason: "__metadata__ is not a map of strings")
+                    }
+                    metadata = values
+                } else {
+                    guard let entry = try? container.decode(Entry.self, forKey: key), entry.dataOffsets.count == 2 else {
+                        throw Malformed(reason: "entry \(key.stringValue) lacks dtype, shape or data_offsets")
+                    }
+                    tensors[key.stringValue] = entry
+                }
+            }
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (name, entry) in tensors { try container.encode(entry, forKey: Key(stringValue: name)) }
+            try container.encode(metadata, forKey: Key(stringValue: Self.metadataKey))
+        }
     }
 }

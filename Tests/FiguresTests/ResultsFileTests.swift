@@ -4,52 +4,57 @@ import TestSupport
 import Figures
 import TensorCore
 
-/// A chapter's results file: sorted keys, numbers that read back unchanged, NaN and
-/// infinities as strings, and an atomic write.
+/// A chapter's results file, written from a typed value: the run's record beside the
+/// chapter's numbers, sorted keys at every level, numbers that read back unchanged, NaN
+/// and infinities as strings, and an atomic write.
 @Suite("Results files")
 struct ResultsFileTests {
-    static func sample() -> ResultsFile {
-        var results = ResultsFile()
-        results["test_bits_per_dim"] = 1.2345678901234567
-        results["epochs"] = 30
-        results["learning_rate"] = Float(1e-4)
-        results["sum"] = 0.1 + 0.2
-        results["tiny"] = Double.leastNonzeroMagnitude
-        results["huge"] = Double.greatestFiniteMagnitude
-        results["a_nan"] = Double.nan
-        results["b_plus_infinity"] = Double.infinity
-        results["c_minus_infinity"] = -Float.infinity
-        results["dataset"] = "mnist"
-        // Typed collections, as a chapter stores its curves.
-        results["per_epoch"] = [3.5, Double.nan, 2.25] as [Double]
-        results["float_curve"] = [0.5, Float.infinity] as [Float]
-        results["nested"] = ["z": 1.5, "a": Float.nan, "m": [1, 2, 3]] as [String: Any]
-        return results
+    struct Settings: Codable { var hidden = 8 }
+
+    struct Sample: Codable {
+        var testBitsPerDim = 1.2345678901234567
+        var epochs = 30
+        var learningRate: Float = 1e-4
+        var sum = 0.1 + 0.2
+        var tiny = Double.leastNonzeroMagnitude
+        var huge = Double.greatestFiniteMagnitude
+        var aNan = Double.nan
+        var bPlusInfinity = Double.infinity
+        var cMinusInfinity = -Float.infinity
+        var dataset = "mnist"
+        var perEpoch: [Double] = [3.5, .nan, 2.25]
+        var nested = Nested()
+
+        struct Nested: Codable { var z = 1.5; var a = Float.nan; var m = [1, 2, 3] }
     }
 
-    /// Equal to within `ulps` units in the last place. Foundation's JSON reader on Linux
+    static func write(_ sample: Sample = Sample(), to path: String) throws {
+        try writeResults(sample, settings: Settings(), preset: "quick", seed: 7, to: path)
+    }
+
+    /// Equal to within one unit in the last place: Foundation's JSON reader on Linux
     /// (swift-corelibs-foundation) can miss the last bit of a 17-digit number even when the
     /// text is exact, so values read through it are compared to one ulp; the text itself is
     /// checked digit for digit in `exactDigits`.
-    static func close(_ a: Any?, _ b: Double, ulps: Double = 1) -> Bool {
+    static func close(_ a: Any?, _ b: Double) -> Bool {
         guard let a = a as? Double else { return false }
-        return abs(a - b) <= ulps * b.ulp
+        return abs(a - b) <= b.ulp
     }
 
-    @Test("the JSON reads back with the same numbers; NaN and infinities become strings")
+    @Test("the JSON reads back with the same numbers; NaN and infinities become strings; the run's record is beside them")
     func roundTrip() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let path = scratch.file("ch01-results.json")
-        try Self.sample().write(to: path)
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object.count == 15)       // the 13 entries above, and the BLAS core and its origin
+        try Self.write(to: path)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        #expect(object.count == 17)       // the 12 numbers above, and the BLAS core, its origin, seed, preset, settings
         #expect(object["blas_core"] as? String == BLASInfo.core)
         #expect(object["blas_core_origin"] as? String == BLASInfo.origin.rawValue)
+        #expect(object["seed"] as? Int == 7 && object["preset"] as? String == "quick")
+        #expect((object["chapter_settings"] as? [String: Any])?["hidden"] as? Int == 8)
         #expect(Self.close(object["test_bits_per_dim"], 1.2345678901234567))
         #expect(object["epochs"] as? Int == 30)
-        #expect(object["learning_rate"] as? Double == Double(Float(1e-4)))
         #expect(Self.close(object["sum"], 0.1 + 0.2))
         #expect(object["tiny"] as? Double == Double.leastNonzeroMagnitude)
         #expect(object["huge"] as? Double == Double.greatestFiniteMagnitude)
@@ -58,31 +63,29 @@ struct ResultsFileTests {
         #expect(object["c_minus_infinity"] as? String == "-Infinity")
         #expect(object["dataset"] as? String == "mnist")
         let perEpoch = try #require(object["per_epoch"] as? [Any])
-        #expect(perEpoch.count == 3)
-        #expect(perEpoch[0] as? Double == 3.5 && perEpoch[1] as? String == "NaN" && perEpoch[2] as? Double == 2.25)
-        let floatCurve = try #require(object["float_curve"] as? [Any])
-        #expect(floatCurve.count == 2 && floatCurve[0] as? Double == 0.5 && floatCurve[1] as? String == "Infinity")
+        #expect(perEpoch.count == 3 && perEpoch[0] as? Double == 3.5 && perEpoch[1] as? String == "NaN" && perEpoch[2] as? Double == 2.25)
         let nested = try #require(object["nested"] as? [String: Any])
-        #expect(nested["z"] as? Double == 1.5)
-        #expect(nested["a"] as? String == "NaN")
-        #expect(nested["m"] as? [Int] == [1, 2, 3])
+        #expect(nested["z"] as? Double == 1.5 && nested["a"] as? String == "NaN" && nested["m"] as? [Int] == [1, 2, 3])
+        // The same type reads it back.
+        let read = try readResults(Sample.self, from: path)
+        #expect(read.testBitsPerDim == 1.2345678901234567 && read.learningRate == 1e-4 && read.aNan.isNaN)
+        #expect(read.cMinusInfinity == -.infinity && read.perEpoch[1].isNaN && read.nested.m == [1, 2, 3])
     }
 
-    @Test("numbers are written with the shortest digits that give back the same Double")
+    @Test("numbers are written with digits that give back the same value")
     func exactDigits() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let path = scratch.file("results.json")
-        try Self.sample().write(to: path)
+        try Self.write(to: path)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         func number(_ key: String) -> Double? {
             guard let range = text.range(of: "\"\(key)\" : ") else { return nil }
-            let digits = text[range.upperBound...].prefix { "0123456789.eE+-".contains($0) }
-            return Double(digits)
+            return Double(text[range.upperBound...].prefix { "0123456789.eE+-".contains($0) })
         }
         #expect(number("test_bits_per_dim") == 1.2345678901234567)
         #expect(number("sum") == 0.1 + 0.2)
-        #expect(number("learning_rate") == Double(Float(1e-4)))
+        #expect(number("learning_rate").map(Float.init) == Float(1e-4))
         #expect(number("tiny") == Double.leastNonzeroMagnitude)
         #expect(number("huge") == Double.greatestFiniteMagnitude)
         #expect(number("epochs") == 30)
@@ -93,15 +96,13 @@ struct ResultsFileTests {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let path = scratch.file("results.json")
-        try Self.sample().write(to: path)
+        try Self.write(to: path)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasSuffix("}\n"))
-        let keys = ["a_nan", "b_plus_infinity", "c_minus_infinity", "dataset", "epochs", "float_curve", "huge",
-                    "learning_rate", "nested", "per_epoch", "sum", "test_bits_per_dim", "tiny"]
-        let positions = keys.map { text.range(of: "\"\($0)\"")?.lowerBound }
-        #expect(positions.allSatisfy { $0 != nil })
-        let found = positions.compactMap { $0 }
-        #expect(found == found.sorted(), "top-level keys out of order")
+        let keys = ["a_nan", "b_plus_infinity", "blas_core", "c_minus_infinity", "chapter_settings", "dataset", "epochs", "huge",
+                    "learning_rate", "nested", "per_epoch", "preset", "seed", "sum", "test_bits_per_dim", "tiny"]
+        let found = keys.compactMap { text.range(of: "\"\($0)\"")?.lowerBound }
+        #expect(found.count == keys.count && found == found.sorted(), "top-level keys missing or out of order")
         let nested = ["\"a\"", "\"m\"", "\"z\""].compactMap { text.range(of: $0)?.lowerBound }
         #expect(nested.count == 3 && nested == nested.sorted(), "nested keys out of order")
     }
@@ -112,15 +113,11 @@ struct ResultsFileTests {
         defer { scratch.remove() }
         let path = scratch.file("results.json")
         try Data("old contents".utf8).write(to: URL(fileURLWithPath: path))
-        var results = ResultsFile()
-        results["value"] = 2.5
-        try results.write(to: path)
+        try Self.write(to: path)
         #expect(try scratch.contents() == ["results.json"])
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
-        #expect(object?["value"] as? Double == 2.5)
+        #expect(try readResults(Sample.self, from: path).epochs == 30)
         // Into a folder that does not exist: an error, and nothing written.
-        let error = figureError { try results.write(to: scratch.file("missing/results.json")) }
-        #expect(error != nil)
+        #expect(throws: (any Error).self) { try Self.write(to: scratch.file("missing/results.json")) }
         #expect(try scratch.contents() == ["results.json"])
     }
 }
