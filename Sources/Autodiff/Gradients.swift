@@ -38,8 +38,9 @@ public func forEachGradient(of output: Variable, withRespectTo targets: [Variabl
 /// the gradient 1, and walk the order backwards, each operation passing its gradient to
 /// its inputs through its VJP; gradients arriving along several paths are added.
 ///
-/// This is the definition `backpropagate` (below, what training runs) must agree with;
-/// the tests check that it does, on graphs where every one of its optimisations fires.
+/// This is the definition `backpropagate` (Gradients+FastPath.swift, what training
+/// runs) must agree with; the tests check that it does, on graphs where every one of its
+/// optimisations fires.
 public func referenceGradients(of output: Variable, withRespectTo targets: [Variable]) -> [Tensor] {
     let order = pathsToTargets(from: output, targets: targets)
     var gradient: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): Tensor(ones: output.shape)]
