@@ -19,7 +19,7 @@ extension AdversarialTrainer {
     /// The generator does not change during the critic steps, so drawing every step's
     /// random numbers first (in the order the steps would draw them) and sampling all
     /// fake batches in one pass computes exactly what step-by-step sampling computes:
-    /// batch norm keeps each batch's statistics apart (`BatchNorm.statisticsGroup`), and
+    /// batch norm keeps each batch's statistics apart (`withBatchNormGroups`), and
     /// the matrix products see five times the rows, which OpenBLAS runs more efficiently.
     func criticBatches(like real: Tensor) -> [(fake: Tensor, epsilon: Tensor?)] {
         let n = real.shape[0]
@@ -29,7 +29,7 @@ extension AdversarialTrainer {
                                epsilon: clipping == nil ? penaltyMixingWeights(like: real, generator: &randomness) : nil)
         }
         let fakes = GradientRecording.withoutRecording {
-            BatchNorm.$statisticsGroup.withValue(n) {
+            model.withBatchNormGroups(of: n) {
                 model.generate(Variable(Tensor.concatenate(draws.map(\.latent), alongAxis: 0))).value
             }
         }

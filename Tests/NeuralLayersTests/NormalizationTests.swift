@@ -32,7 +32,7 @@ extension NeuralLayersTestSuite {
             #expect(layer.namedBuffers.map(\.name) == ["running_mean", "running_variance"])
         }
 
-        /// `BatchNorm.statisticsGroup` must give what separate batches through the layer
+        /// `withBatchNormGroups` must give what separate batches through the layer
         /// give: the same outputs and running averages, and (when recording) the same
         /// parameter gradients, summed over the batches.
         @Test("BatchNorm with statistics groups equals one pass per group", arguments: [[12, 3], [6, 3, 2, 2]])
@@ -51,7 +51,7 @@ extension NeuralLayersTestSuite {
             for recording in [false, true] {
                 let grouped = layer()
                 let y = GradientRecording.with(recording) {
-                    BatchNorm.$statisticsGroup.withValue(group) { grouped(Variable(x)) }
+                    grouped.withBatchNormGroups(of: group) { grouped(Variable(x)) }
                 }
                 #expect(y.value.shape == x.shape && y.value.values == expected, "recording \(recording)")
                 #expect(grouped.runningMean.values == separate.runningMean.values, "recording \(recording)")
@@ -60,7 +60,7 @@ extension NeuralLayersTestSuite {
             // Gradients of a weighted sum of the outputs with respect to gamma and beta.
             let weights = sampleTensor(shape, seed: 509)
             let grouped = layer(), reference = layer()
-            let output = BatchNorm.$statisticsGroup.withValue(group) { grouped(Variable(x)) }
+            let output = grouped.withBatchNormGroups(of: group) { grouped(Variable(x)) }
             let groupedGradients = gradients(of: (output * Variable(weights)).sum(), withRespectTo: [grouped.gamma, grouped.beta])
             var sums = [[Float]](repeating: [0, 0, 0], count: 2)
             for (k, part) in groups.enumerated() {
