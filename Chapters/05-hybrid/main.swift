@@ -174,8 +174,21 @@ program.main { run in
             let progress = ProgressLine(label, total: iterations)
             var means = MeansSinceEvaluation()
             while flowTrainer.iteration < iterations {
-                let batch = data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count))
-                means.add(try trainer.iteration(real: batch.images))
+                // [book:ch05-iteration]
+                let batch = data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count)).images
+                var statistics = IterationStatistics()
+                if objective == .mle {
+                    statistics.nll = try flowTrainer.maximumLikelihoodStep(batch)
+                } else {
+                    // n_critic critic steps on one real batch, then one generator step.
+                    for (fake, epsilon) in trainer.criticBatches(like: batch) {
+                        (statistics.wassersteinEstimate, statistics.penalty) =
+                            try trainer.criticStep(real: batch, fake: fake, epsilon: epsilon)
+                    }
+                    try trainer.generatorStep(real: batch, statistics: &statistics)
+                }
+                // [/book:ch05-iteration]
+                means.add(statistics)
                 progress.update(flowTrainer.iteration, metric: means.metric)
                 if flowTrainer.iteration % evaluateEvery == 0 || flowTrainer.iteration == iterations {
                     let nll = evaluateNLL(flow, images: tracked)

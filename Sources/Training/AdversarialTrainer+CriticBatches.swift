@@ -21,7 +21,7 @@ extension AdversarialTrainer {
     /// fake batches in one pass computes exactly what step-by-step sampling computes:
     /// batch norm keeps each batch's statistics apart (`withBatchNormGroups`), and
     /// the matrix products see five times the rows, which OpenBLAS runs more efficiently.
-    func criticBatches(like real: Tensor) -> [(fake: Tensor, epsilon: Tensor?)] {
+    public func criticBatches(like real: Tensor) -> [(fake: Tensor, epsilon: Tensor?)] {
         let n = real.shape[0]
         let draws = (0..<criticSteps).map { _ in
             let latent = model.prior.sample(n, shape: model.latentShape, generator: &randomness)

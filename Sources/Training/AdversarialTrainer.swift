@@ -7,6 +7,7 @@ import GAN
 
 /// What one iteration measured.
 public struct IterationStatistics {
+    public init() {}
     public var nll: Float = .nan
     public var generatorLoss: Float = .nan
     /// E[D(x)] - E[D(G(z))] at the last critic step: the critic's Wasserstein estimate.
@@ -53,7 +54,7 @@ public final class AdversarialTrainer {
     /// One critic update: minimise E[D(G(z))] - E[D(x)] + 10 GP (or clip the weights).
     /// The critic scores each sample on its own (no batch statistics, see `init`), so the
     /// real and the fake batch go through it together: one pass, larger matrix products.
-    func criticStep(real: Tensor, fake: Tensor, epsilon: Tensor?) throws -> (wasserstein: Float, penalty: Float) {
+    public func criticStep(real: Tensor, fake: Tensor, epsilon: Tensor?) throws -> (wasserstein: Float, penalty: Float) {
         let n = real.shape[0]
         let scores = critic(Variable(Tensor.concatenate([real, fake], alongAxis: 0)))
         let realScore = scores.slice(0..<n, alongAxis: 0).mean()
@@ -73,22 +74,14 @@ public final class AdversarialTrainer {
     // [/book:critic-step]
 
     // [book:generator-step]
-    /// One iteration: the critic steps, then one generator update. MLE has no critic: its
-    /// iteration is the flow trainer's own maximum-likelihood step.
-    public func iteration(real images: Tensor) throws -> IterationStatistics {
-        var statistics = IterationStatistics()
-        if objective == .mle {
-            statistics.nll = try generatorTrainer.maximumLikelihoodStep(images)
-            return statistics
-        }
-        for (fake, epsilon) in criticBatches(like: images) {
-            (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
-        }
+    /// One generator update with the objective's loss (ADV or hybrid; MLE's is the flow
+    /// trainer's `maximumLikelihoodStep`), against the critic as it is. Records the loss's
+    /// parts in `statistics` and counts the iteration.
+    public func generatorStep(real images: Tensor, statistics: inout IterationStatistics) throws {
         let loss = generatorLoss(real: images, statistics: &statistics)
         try generatorTrainer.checkFinite(loss.value.scalar, "\(objective.rawValue) generator loss")
         generatorTrainer.optimiser.minimise(loss)
         generatorTrainer.finishIteration()
-        return statistics
     }
 
     /// The generator's loss for the objective on a batch of real images (the critic as it
@@ -106,4 +99,19 @@ public final class AdversarialTrainer {
         })
     }
     // [/book:generator-step]
+
+    /// One iteration, as chapter 05 writes it out: MLE's step, or `criticSteps` critic
+    /// updates on one real batch followed by one generator update.
+    public func iteration(real images: Tensor) throws -> IterationStatistics {
+        var statistics = IterationStatistics()
+        if objective == .mle {
+            statistics.nll = try generatorTrainer.maximumLikelihoodStep(images)
+            return statistics
+        }
+        for (fake, epsilon) in criticBatches(like: images) {
+            (statistics.wassersteinEstimate, statistics.penalty) = try criticStep(real: images, fake: fake, epsilon: epsilon)
+        }
+        try generatorStep(real: images, statistics: &statistics)
+        return statistics
+    }
 }
