@@ -64,18 +64,21 @@ let package = Package(
 
         // The layers of the engine, bottom to top: a module imports only modules of lower
         // layers and the modules beside them (Tests/BookTests/ModuleLayeringTests checks it):
-        // TensorCore -> Autodiff -> NeuralLayers -> Flows, GAN -> Training -> Evaluation.
+        // TensorCore -> Autodiff -> NeuralLayers -> Flows, GAN -> Training -> Checkpoints -> Evaluation.
         .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "BLASKernels"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Autodiff", dependencies: ["TensorCore"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff", "Checkpoints"],
+        .target(name: "NeuralLayers", dependencies: ["TensorCore", "Autodiff"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Checkpoints"],
+        .target(name: "Flows", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"],
                 swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["TensorCore", "Autodiff", "NeuralLayers"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Checkpoints", "Reporting"],
+        .target(name: "Training", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Reporting"],
+                swiftSettings: optimisedInDebug),
+        // Models and training states in files (safetensors), for every module below it.
+        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib", "NeuralLayers", "Flows", "Training"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints", "Reporting"],
                 swiftSettings: optimisedInDebug),
@@ -85,8 +88,7 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         .target(name: "Figures", dependencies: ["TensorCore", "CPNG"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Checkpoints", dependencies: ["TensorCore", "CZlib"],
-                swiftSettings: optimisedInDebug),
+
         .target(name: "Reporting", swiftSettings: optimisedInDebug),
 
         // What every chapter shares, on top: its settings declared once (the command line,
@@ -104,10 +106,10 @@ let package = Package(
         // The chapters, one executable each.
         chapter("Chapter01", path: "Chapters/01-change-of-variables", uses: ["TensorCore", "Autodiff", "Flows", "Figures", "Course"]),
         chapter("Chapter02", path: "Chapters/02-coupling-layers", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Figures", "Course"]),
-        chapter("Chapter03", path: "Chapters/03-realnvp", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Figures", "Course"]),
-        chapter("Chapter04", path: "Chapters/04-wgan-critic", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
-        chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Training", "Figures", "Course"]),
-        chapter("Chapter06", path: "Chapters/06-evaluation", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Evaluation", "Figures", "Course"]),
+        chapter("Chapter03", path: "Chapters/03-realnvp", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "Training", "Checkpoints", "Figures", "Course"]),
+        chapter("Chapter04", path: "Chapters/04-wgan-critic", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Checkpoints", "Figures", "Course"]),
+        chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Training", "Checkpoints", "Figures", "Course"]),
+        chapter("Chapter06", path: "Chapters/06-evaluation", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Checkpoints", "Evaluation", "Figures", "Course"]),
 
         // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),

@@ -6,6 +6,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import Checkpoints
 import Training
 import Figures
 import Course

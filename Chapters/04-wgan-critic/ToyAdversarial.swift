@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import NeuralLayers
 import Training
@@ -25,8 +26,8 @@ func trainToy(_ density: ToyDensity, variant: CriticVariant, iterations: Int, pe
     var generator = RandomGenerator(seed: seed &+ 404, stream: UInt64(density.rawValue.count))
     let data = density.sample(50_000, generator: &generator)
     let flow = FlowModels.toy(additive: false, couplings: settings.toyCouplings, hidden: settings.toyHidden, generator: &generator)
-    let flowTrainer = FlowTrainer(model: flow, learningRate: settings.toyLearningRate, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: seed)
-    flowTrainer.dequantizes = false
+    let flowTrainer = FlowTrainer(model: flow, learningRate: settings.toyLearningRate, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: seed,
+                                  dequantizes: false)
     let critic = Critics.toy(generator: &generator)
     let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: .adv, lambda: 1,
                                      criticSteps: settings.nCritic, criticLearningRate: settings.toyLearningRate,

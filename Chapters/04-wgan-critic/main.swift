@@ -7,6 +7,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import Training
 import Figures

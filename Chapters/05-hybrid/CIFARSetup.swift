@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import Training
 import Course

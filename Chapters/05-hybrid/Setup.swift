@@ -3,6 +3,7 @@ import TensorCore
 import Datasets
 import GAN
 import Training
+import Checkpoints
 import Course
 
 /// `--hidden`, `--depth` and `--critic-width` size the MNIST models, `--recipe` chooses the

@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import Training
 import Figures
@@ -47,8 +48,8 @@ func toyDemonstration(_ settings: Settings, seed: UInt64, folder: String) throws
         var generator = RandomGenerator(seed: seed &+ 506)
         let flow = FlowModels.toy(additive: false, couplings: settings.toyCouplings, hidden: settings.toyHidden, generator: &generator)
         // --toy-learning-rate for both networks.
-        let flowTrainer = FlowTrainer(model: flow, learningRate: settings.toyLearningRate, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: seed)
-        flowTrainer.dequantizes = false
+        let flowTrainer = FlowTrainer(model: flow, learningRate: settings.toyLearningRate, beta1: 0.5, beta2: 0.9, batchSize: 256, seed: seed,
+                                      dequantizes: false)
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: Critics.toy(generator: &generator),
                                          objective: objective, lambda: settings.lambda, criticSteps: settings.nCritic,
                                          criticLearningRate: settings.toyLearningRate, seed: seed)

@@ -8,6 +8,7 @@ import Autodiff
 import Datasets
 import NeuralLayers
 import Flows
+import Checkpoints
 import GAN
 import Training
 import Figures

@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import Evaluation
 import Course

@@ -7,6 +7,7 @@ import Foundation
 import TensorCore
 import Datasets
 import Flows
+import Checkpoints
 import GAN
 import Evaluation
 import Figures

@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 import Autodiff
 import NeuralLayers
+import Checkpoints
 import Datasets
 import Reporting
 

@@ -27,7 +27,8 @@ public final class AdversarialTrainer {
     public let penaltyWeight: Float
     /// Weight clipping instead of the gradient penalty (the original WGAN), when set.
     public let clipping: Float?
-    var randomness: RandomGenerator
+    /// The stream of the critic steps' latents and mixing weights, and the generator's latents.
+    public internal(set) var randomness: RandomGenerator
 
     /// The critic must score every sample on its own: no batch norm, whose batch
     /// statistics would couple the samples (the per-sample gradient penalty assumes this
@@ -49,6 +50,12 @@ public final class AdversarialTrainer {
     }
 
     var model: NormalizingFlow { generatorTrainer.model }
+
+    /// Puts back the random stream a training checkpoint recorded (the generator trainer's
+    /// own state is put back by its `resume`).
+    public func resume(randomness: RandomGenerator) {
+        self.randomness = randomness
+    }
 
     // [book:critic-step]
     /// One critic update: minimise E[D(G(z))] - E[D(x)] + 10 GP (or clip the weights).

@@ -4,7 +4,6 @@ import Autodiff
 import NeuralLayers
 import Datasets
 import Flows
-import Checkpoints
 
 /// One evaluation of a model during training.
 public struct TrainingRecord: Codable, Equatable {
@@ -35,28 +34,42 @@ public enum TrainingError: Error, CustomStringConvertible {
 
 /// The state shared by every way of training a flow: the model, its Adam optimiser, the
 /// random stream of the dequantisation noise, the iteration count, the learning curve,
-/// and the best model by validation NLL. Checkpoints hold all of it, so `--resume`
-/// continues exactly where a run stopped.
+/// and the best model by validation NLL. A training checkpoint (Checkpoints) holds all of
+/// it, so `--resume` continues exactly where a run stopped.
 public final class FlowTrainer {
     public let model: NormalizingFlow
     public let optimiser: Adam
     public let seed: UInt64
     public let batchSize: Int
-    public var noise: RandomGenerator
     /// Whether batches are 8-bit images to dequantise (false for continuous 2-D data).
-    public var dequantizes = true
+    public let dequantizes: Bool
+    /// The dequantisation noise of the training batches.
+    public internal(set) var noise: RandomGenerator
     public internal(set) var iteration = 0
-    public var history: [TrainingRecord] = []
+    public internal(set) var history: [TrainingRecord] = []
     public internal(set) var best: (iteration: Int, validationNLL: Double)? = nil
-    var bestState: [(String, Tensor)]? = nil
+    /// The weights of `best`, kept in memory.
+    public internal(set) var bestState: [(String, Tensor)]? = nil
 
     public init(model: NormalizingFlow, learningRate: Float, beta1: Float, beta2: Float, decay: Float = 1,
-                batchSize: Int, seed: UInt64) {
+                batchSize: Int, seed: UInt64, dequantizes: Bool = true) {
         self.model = model
         self.optimiser = Adam(parameters: model.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, decay: decay)
         self.seed = seed
         self.batchSize = batchSize
+        self.dequantizes = dequantizes
         self.noise = RandomGenerator(seed: seed, stream: .trainingNoise)
+    }
+
+    /// Puts back where a run stood (from a training checkpoint, after its weights and
+    /// Adam's moments): its iteration, noise stream, learning curve and best model.
+    public func resume(iteration: Int, noise: RandomGenerator, history: [TrainingRecord],
+                       best: (iteration: Int, validationNLL: Double)?, bestState: [(String, Tensor)]?) {
+        self.iteration = iteration
+        self.noise = noise
+        self.history = history
+        self.best = best
+        self.bestState = bestState
     }
 
     /// The training images of the current iteration: each epoch visits the training set
@@ -106,13 +119,7 @@ public final class FlowTrainer {
     /// Puts the best model (by validation NLL) back in place.
     public func restoreBest() throws {
         guard let bestState else { return }
-        try restoreState(of: model, from: Dictionary(uniqueKeysWithValues: bestState), source: "the best model in memory")
-    }
-
-    public func saveBest(to path: String, metadata: [String: String]) throws {
-        var tensors = bestState ?? stateTensors(of: model)
-        tensors.sort { $0.0 < $1.0 }
-        try Safetensors.write(tensors, metadata: metadata, to: path)
+        try restoreState(of: model, from: Dictionary(uniqueKeysWithValues: bestState))
     }
 }
 

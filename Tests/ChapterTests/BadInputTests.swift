@@ -5,6 +5,7 @@ import TensorCore
 import NeuralLayers
 import Flows
 import Training
+import Checkpoints
 
 /// The chapters as a user runs them, with bad flags and bad files: each must stop with a
 /// one-line message naming what is wrong and a non-zero exit that is not a trap

@@ -4,6 +4,7 @@ import TestSupport
 import TensorCore
 import Autodiff
 import NeuralLayers
+import Checkpoints
 import Datasets
 import Evaluation
 

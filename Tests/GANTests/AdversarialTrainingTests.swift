@@ -34,8 +34,7 @@ struct AdversarialTrainingTests {
         throws -> (before: [Double], after: [Double], statistics: [IterationStatistics], model: NormalizingFlow) {
         var generator = RandomGenerator(seed: seed)
         let model = FlowModels.toy(additive: true, couplings: 2, hidden: 16, generator: &generator)
-        let flowTrainer = FlowTrainer(model: model, learningRate: learningRate, beta1: 0.5, beta2: 0.9, batchSize: 128, seed: seed)
-        flowTrainer.dequantizes = false
+        let flowTrainer = FlowTrainer(model: model, learningRate: learningRate, beta1: 0.5, beta2: 0.9, batchSize: 128, seed: seed, dequantizes: false)
         let critic = Critics.toy(hidden: 32, generator: &generator)
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: objective, lambda: 1,
                                          criticSteps: 5, criticLearningRate: 1e-3, seed: seed)
@@ -96,8 +95,7 @@ struct AdversarialTrainingTests {
         let (a, b): ([Float], Float) = ([2, 0], 0.5)
         let n = 4096
         let model = NormalizingFlow([DiagonalScaling(shape: [2])], prior: .standardNormal, sampleShape: [2], latentShape: [2])
-        let flowTrainer = FlowTrainer(model: model, learningRate: 0, beta1: 0.5, beta2: 0.9, batchSize: n, seed: 8)
-        flowTrainer.dequantizes = false
+        let flowTrainer = FlowTrainer(model: model, learningRate: 0, beta1: 0.5, beta2: 0.9, batchSize: n, seed: 8, dequantizes: false)
         let critic = Sequential([linear(weight: a.map { [$0] }, bias: [b])])
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: .adv, lambda: 1,
                                          criticSteps: 1, criticLearningRate: 0, seed: 8)
@@ -121,8 +119,7 @@ struct AdversarialTrainingTests {
     func clippedCritic() throws {
         var generator = RandomGenerator(seed: 41)
         let model = FlowModels.toy(additive: true, couplings: 2, hidden: 8, generator: &generator)
-        let flowTrainer = FlowTrainer(model: model, learningRate: 1e-3, beta1: 0.5, beta2: 0.9, batchSize: 64, seed: 41)
-        flowTrainer.dequantizes = false
+        let flowTrainer = FlowTrainer(model: model, learningRate: 1e-3, beta1: 0.5, beta2: 0.9, batchSize: 64, seed: 41, dequantizes: false)
         let critic = Critics.toy(hidden: 16, generator: &generator)
         #expect(critic.parameters.contains { $0.value.values.contains { abs($0) > 0.01 } })
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: .adv, lambda: 1,

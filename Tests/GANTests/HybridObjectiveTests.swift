@@ -13,11 +13,10 @@ import GAN
 /// Several λ, so that a loss g·λ + NLL (equal to the right one at λ = 1) fails.
 @Suite("The hybrid objective's gradient is the ADV gradient over λ plus the MLE gradient")
 struct HybridObjectiveTests {
-    static func trainer(objective: Objective, lambda: Float) -> (AdversarialTrainer, Tensor) {
+    static func trainer(objective: Objective, lambda: Float, dequantizes: Bool = false) -> (AdversarialTrainer, Tensor) {
         var generator = RandomGenerator(seed: 31)
         let model = FlowModels.toy(additive: false, couplings: 2, hidden: 8, generator: &generator)
-        let flowTrainer = FlowTrainer(model: model, learningRate: 1e-3, beta1: 0.5, beta2: 0.9, batchSize: 16, seed: 7)
-        flowTrainer.dequantizes = false
+        let flowTrainer = FlowTrainer(model: model, learningRate: 1e-3, beta1: 0.5, beta2: 0.9, batchSize: 16, seed: 7, dequantizes: dequantizes)
         let critic = Critics.toy(hidden: 8, generator: &generator)
         let trainer = AdversarialTrainer(generatorTrainer: flowTrainer, critic: critic, objective: objective,
                                          lambda: lambda, criticSteps: 0, seed: 11)
@@ -57,10 +56,8 @@ struct HybridObjectiveTests {
 
     @Test("the MLE objective's iterations are FlowTrainer's maximum-likelihood steps")
     func mleMatchesFlowTrainer() throws {
-        let (trainer, _) = Self.trainer(objective: .mle, lambda: 1)
-        let (reference, _) = Self.trainer(objective: .mle, lambda: 1)
-        trainer.generatorTrainer.dequantizes = true
-        reference.generatorTrainer.dequantizes = true
+        let (trainer, _) = Self.trainer(objective: .mle, lambda: 1, dequantizes: true)
+        let (reference, _) = Self.trainer(objective: .mle, lambda: 1, dequantizes: true)
         var data = RandomGenerator(seed: 5)
         for _ in 0..<4 {
             let batch = Tensor.uniform([16, 2], generator: &data)

@@ -1,13 +1,25 @@
 import Foundation
 import TensorCore
 import NeuralLayers
-import Checkpoints
+import Training
+
+// Training checkpoints: everything a trainer needs to continue a run exactly (weights,
+// Adam's moments, random streams, iteration, learning curve, best model), written and
+// read beside the safetensors format they use.
 
 extension FlowTrainer {
     /// Writes everything needed to resume: the model, Adam's moments and step, the noise
     /// stream, the iteration, the learning curve and the best model so far. Atomic.
     public func saveCheckpoint(to path: String, description: String) throws {
         let (tensors, metadata) = try checkpointContents(description: description)
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Saves the best model so far by validation NLL (or the current one, if none was
+    /// recorded), with `metadata`, for the chapters that read it.
+    public func saveBest(to path: String, metadata: [String: String]) throws {
+        var tensors = bestState ?? stateTensors(of: model)
+        tensors.sort { $0.0 < $1.0 }
         try Safetensors.write(tensors, metadata: metadata, to: path)
     }
 
@@ -79,17 +91,16 @@ extension FlowTrainer {
         } catch {
             throw CheckpointMismatch(source: path, reason: "its learning-curve history is not valid JSON records")
         }
-        try restoreState(of: model, from: tensors, source: path)
+        try Checkpoints.restore(model, from: tensors, source: path)
         let (first, second) = try savedMoments(for: model, prefix: "adam", in: tensors, source: path)
         optimiser.restore(step: adamStep, firstMoments: first, secondMoments: second)
-        noise = RandomGenerator(restoring: (state, increment))
-        iteration = savedIteration
-        history = savedHistory
         let bestTensors = tensors.filter { $0.key.hasPrefix("best.") }.map { (String($0.key.dropFirst(5)), $0.value) }
-        bestState = bestTensors.isEmpty ? nil : bestTensors
+        var best: (iteration: Int, validationNLL: Double)?
         if let i = metadata["best_iteration"].flatMap(Int.init), i >= 0, let v = metadata["best_validation_nll"].flatMap(Double.init) {
             best = (i, v)
         }
+        resume(iteration: savedIteration, noise: RandomGenerator(restoring: (state, increment)), history: savedHistory,
+               best: best, bestState: bestTensors.isEmpty ? nil : bestTensors)
     }
 }
 
@@ -125,9 +136,9 @@ extension AdversarialTrainer {
             key.hasPrefix("critic.") ? (String(key.dropFirst("critic.".count)), value) : nil })
         let (first, second) = try savedMoments(for: critic, prefix: "critic_adam", in: tensors, source: path)
         try generatorTrainer.restore(tensors: tensors, metadata: metadata, source: path, description: description)
-        try restoreState(of: critic, from: criticTensors, source: path)
+        try Checkpoints.restore(critic, from: criticTensors, source: path)
         criticOptimiser.restore(step: step, firstMoments: first, secondMoments: second)
-        randomness = RandomGenerator(restoring: (state, increment))
+        resume(randomness: RandomGenerator(restoring: (state, increment)))
     }
 }
 
