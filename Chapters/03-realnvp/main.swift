@@ -7,6 +7,7 @@ import Autodiff
 import Datasets
 import Flows
 import Checkpoints
+import Evaluation
 import Training
 import Figures
 import Course

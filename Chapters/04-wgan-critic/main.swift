@@ -8,6 +8,7 @@ import Autodiff
 import Datasets
 import Flows
 import Checkpoints
+import Evaluation
 import GAN
 import Training
 import Figures

@@ -9,6 +9,7 @@ import Datasets
 import NeuralLayers
 import Flows
 import Checkpoints
+import Evaluation
 import GAN
 import Training
 import Figures

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 import Course
-import Figures
 
 /// A chapter's settings as the tests declare them: every kind of setting, two presets.
 struct ToySettings: ChapterSettings, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import Figures
+import Course
 import TensorCore
 
 /// A chapter's results file, written from a typed value: the run's record beside the

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Figures
 
 /// A chapter's results as a typed value: the chapter's own `Codable` struct, written with
 /// what every results file records about the run (the OpenBLAS core and how it was chosen,
