@@ -106,15 +106,4 @@ extension ObjectiveResults {
     }
 }
 
-extension Results {
-    subscript(objective: Objective) -> ObjectiveResults? {
-        get { objective == .mle ? mle : objective == .adv ? adv : hybrid }
-        set {
-            switch objective {
-            case .mle: mle = newValue
-            case .adv: adv = newValue
-            case .hybrid: hybrid = newValue
-            }
-        }
-    }
-}
+extension Results: OneEntryPerObjective {}

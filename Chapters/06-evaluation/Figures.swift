@@ -72,28 +72,31 @@ private let modelStyles = ["lines lw 2 dt 2", "lines lw 2 dt 4", "lines lw 2 dt 
 
 /// One Gaussian per training image: held-out NLL against σ, beside each model's exact NLL.
 func drawMixtureNLL(_ baseline: MixtureBaseline, models: [(Objective, ModelEvaluation)], folder: String) throws {
-    let sigmas = baseline.sigmas, count = baseline.heldOutImages
-    var figure = GnuplotFigure(name: "ch06-mixture-nll", title: "One Gaussian per training image: held-out NLL against sigma",
-                               xLabel: "sigma", yLabel: "test NLL (nats per image, \(count == 1000 ? "1,000" : String(count)) images)")
-    figure.settings = ["set logscale x", "set key outside right"]
-    figure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: baseline.testNllNats, style: "linespoints lw 2 pt 7")]
-        + models.enumerated().map { i, entry in
-            PlotSeries(title: "\(entry.0.rawValue.uppercased()) flow (exact)", x: [sigmas.first!, sigmas.last!],
-                       y: [entry.1.exactNLL.mean, entry.1.exactNLL.mean], style: modelStyles[i % modelStyles.count])
-        }
-    if let message = try figure.write(to: folder) { note(message) }
+    let count = baseline.heldOutImages
+    try drawAgainstSigma(name: "ch06-mixture-nll", title: "One Gaussian per training image: held-out NLL against sigma",
+                         yLabel: "test NLL (nats per image, \(count == 1000 ? "1,000" : String(count)) images)",
+                         sigmas: baseline.sigmas, mixture: baseline.testNllNats, models: models,
+                         modelTitle: " flow (exact)", modelValue: \.exactNLL.mean, folder: folder)
 }
 
 /// One Gaussian per training image: MODE score against σ, beside each model's.
 func drawMixtureMODE(_ baseline: MixtureBaseline, models: [(Objective, ModelEvaluation)], folder: String) throws {
-    let sigmas = baseline.sigmas
-    var figure = GnuplotFigure(name: "ch06-mixture-mode", title: "One Gaussian per training image: MODE score against sigma",
-                               xLabel: "sigma", yLabel: "MODE score")
+    try drawAgainstSigma(name: "ch06-mixture-mode", title: "One Gaussian per training image: MODE score against sigma",
+                         yLabel: "MODE score", sigmas: baseline.sigmas, mixture: baseline.modeScores, models: models,
+                         modelTitle: " flow", modelValue: \.mode.mean, folder: folder)
+}
+
+/// The mixture's curve against σ (log scale), each model's value a flat line across it.
+private func drawAgainstSigma(name: String, title: String, yLabel: String, sigmas: [Double], mixture: [Double],
+                              models: [(Objective, ModelEvaluation)], modelTitle: String,
+                              modelValue: KeyPath<ModelEvaluation, Double>, folder: String) throws {
+    var figure = GnuplotFigure(name: name, title: title, xLabel: "sigma", yLabel: yLabel)
     figure.settings = ["set logscale x", "set key outside right"]
-    figure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: baseline.modeScores, style: "linespoints lw 2 pt 7")]
+    figure.series = [PlotSeries(title: "Gaussian mixture", x: sigmas, y: mixture, style: "linespoints lw 2 pt 7")]
         + models.enumerated().map { i, entry in
-            PlotSeries(title: "\(entry.0.rawValue.uppercased()) flow", x: [sigmas.first!, sigmas.last!],
-                       y: [entry.1.mode.mean, entry.1.mode.mean], style: modelStyles[i % modelStyles.count])
+            let value = entry.1[keyPath: modelValue]
+            return PlotSeries(title: "\(entry.0.rawValue.uppercased())\(modelTitle)", x: [sigmas.first!, sigmas.last!],
+                              y: [value, value], style: modelStyles[i % modelStyles.count])
         }
     if let message = try figure.write(to: folder) { note(message) }
 }

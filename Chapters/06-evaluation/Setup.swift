@@ -16,18 +16,7 @@ func rankings(_ table: [(Objective, ModelEvaluation)]) -> [String: [String]] {
     return ["exact": order(\.exactNLL.mean), "ais": order(\.ais.meanNLL), "kde": order(\.kdeNLL.mean)]
 }
 
-extension Results {
-    subscript(objective: Objective) -> ModelEvaluation.Summary? {
-        get { objective == .mle ? mle : objective == .adv ? adv : hybrid }
-        set {
-            switch objective {
-            case .mle: mle = newValue
-            case .adv: adv = newValue
-            case .hybrid: hybrid = newValue
-            }
-        }
-    }
-}
+extension Results: OneEntryPerObjective {}
 
 /// The classifier behind the scores, trained here once and cached in `folder`: for MNIST-like
 /// digits a small network, for CIFAR-10's colour images a small CNN of its own (far from

@@ -23,12 +23,24 @@ public struct RunPlan: Sendable {
 
     public var isDefault: Bool { changes.isEmpty }
 
+    /// Where this run's figures and results go: `explicit` (--out) if given, else
+    /// `Figures` for the default run and `Runs/<tag>` for a side run.
+    public func outputFolderPath(_ explicit: String?) -> String {
+        explicit ?? tag.map { "Runs/\($0)" } ?? "Figures"
+    }
+
+    /// Where this run's models go: `explicit` (--checkpoint-dir) if given, else
+    /// `Checkpoints` for the default run and `Checkpoints/<tag>` for a side run.
+    public func checkpointFolderPath(_ explicit: String?) -> String {
+        explicit ?? tag.map { "Checkpoints/\($0)" } ?? "Checkpoints"
+    }
+
     /// The folder for this run's models: `explicit` if given, else `Checkpoints` for the
     /// default run and `Checkpoints/<tag>` for a side run; checked writable.
     /// `reading`: the folder holds another run's models (chapter 06), so it is announced as
     /// the source.
     public func checkpointFolder(_ explicit: String?, reading: Bool = false) throws -> String {
-        let folder = explicit ?? tag.map { "Checkpoints/\($0)" } ?? "Checkpoints"
+        let folder = checkpointFolderPath(explicit)
         try ensureWritableFolder(folder, option: "--checkpoint-dir")
         if reading { print("Models read from \(folder)/") }
         else if explicit == nil, let tag { print("Models of this side run go to Checkpoints/\(tag)/") }

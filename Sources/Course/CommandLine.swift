@@ -274,14 +274,10 @@ public struct ChapterRun<Settings: ChapterSettings> {
         dataDirectory = request.dataDirectory
         let changes = program.changes(of: request)
         plan = RunPlan(chapter: program.shortName, changes: changes)
-        if let out = request.out {
-            folder = out
-        } else if let tag = plan.tag {
-            folder = "Runs/\(tag)"
-            print("A side run (\(changes.joined(separator: ", "))): its figures and results go to Runs/\(tag)/, "
+        folder = plan.outputFolderPath(request.out)
+        if request.out == nil, !plan.isDefault {
+            print("A side run (\(changes.joined(separator: ", "))): its figures and results go to \(folder)/, "
                   + "leaving the book's Figures/ as they are (--out names another folder)")
-        } else {
-            folder = "Figures"
         }
         try ensureWritableFolder(folder, option: "--out")
     }

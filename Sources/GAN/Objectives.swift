@@ -27,3 +27,31 @@ public func generatorObjective(_ objective: Objective, lambda: Float,
     }
 }
 // [/book:generator-objective]
+
+/// A value with one entry per objective under the objectives' own names (a chapter's
+/// results: `mle`, `adv`, `hybrid`), reachable by objective.
+public protocol OneEntryPerObjective {
+    associatedtype Entry
+    var mle: Entry? { get set }
+    var adv: Entry? { get set }
+    var hybrid: Entry? { get set }
+}
+
+extension OneEntryPerObjective {
+    public subscript(objective: Objective) -> Entry? {
+        get {
+            switch objective {
+            case .mle: return mle
+            case .adv: return adv
+            case .hybrid: return hybrid
+            }
+        }
+        set {
+            switch objective {
+            case .mle: mle = newValue
+            case .adv: adv = newValue
+            case .hybrid: hybrid = newValue
+            }
+        }
+    }
+}

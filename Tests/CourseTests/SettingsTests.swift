@@ -119,6 +119,22 @@ struct SettingsTests {
         #expect(try tag(["--resume"]) == nil)
     }
 
+    @Test("the default run writes the book's folders; a side run its own; a folder given on the command line wins")
+    func runFolders() throws {
+        func plan(_ arguments: [String]) throws -> RunPlan {
+            RunPlan(chapter: "ch99", changes: program.changes(of: try program.parse(arguments)))
+        }
+        #expect(try plan([]).outputFolderPath(nil) == "Figures")
+        #expect(try plan([]).checkpointFolderPath(nil) == "Checkpoints")
+        #expect(try plan(["--quick"]).outputFolderPath(nil) == "Runs/ch99-quick")
+        #expect(try plan(["--quick"]).checkpointFolderPath(nil) == "Checkpoints/ch99-quick")
+        #expect(try plan(["--seed", "5"]).outputFolderPath(nil) == "Runs/ch99-seed-5")
+        #expect(try plan(["--quick"]).outputFolderPath("/tmp/mine") == "/tmp/mine")
+        #expect(try plan([]).checkpointFolderPath("models") == "models")
+        // A value with characters a folder name should not hold is made safe.
+        #expect(RunPlan(chapter: "ch99", changes: ["u-1/2"]).tag == "ch99-u-1-2")
+    }
+
     @Test("--help lists every setting with its range and its value in each preset")
     func help() {
         let text = program.helpText
