@@ -69,7 +69,8 @@ let program = ChapterProgram<Settings>(
     ch01-results.json into --out.
     """)
 
-program.main { run in
+let run = program.start()
+do {
     let settings = run.settings
     let started = Date()
     var generator = RandomGenerator(seed: run.seed)
@@ -109,4 +110,6 @@ program.main { run in
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch01-results.json"))
     print("Wrote figures and ch01-results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

@@ -90,7 +90,8 @@ let program = ChapterProgram<Settings>(
     figures and ch02-results.json into --out.
     """)
 
-program.main { run in
+let run = program.start()
+do {
     let settings = run.settings
     let started = Date()
     var results = Results(quick: run.isQuick, iterations: settings.iterations, couplings: settings.couplings,
@@ -162,4 +163,6 @@ program.main { run in
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch02-results.json"))
     print("Wrote figures and ch02-results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

@@ -88,7 +88,8 @@ let program = ChapterProgram<Settings>(
     """,
     runOptions: [.dataDirectory, .checkpointDirectory, .resume])
 
-program.main { run in
+let run = program.start()
+do {
     let settings = run.settings, model = settings.model
     let checkpointFolder = try run.checkpointFolder()
     let started = Date()
@@ -193,4 +194,6 @@ program.main { run in
     }
     try drawComparison(folder: run.folder)
     print("Wrote figures and \(model.filePrefix)results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

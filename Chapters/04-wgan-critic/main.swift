@@ -125,7 +125,8 @@ let program = ChapterProgram<Settings>(
     """,
     runOptions: [.dataDirectory])
 
-program.main { run in
+let run = program.start()
+do {
     let settings = run.settings
     let started = Date()
     // 1. Load the data first: a missing data set should stop the run before minutes of 2-D training.
@@ -152,7 +153,7 @@ program.main { run in
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch04-results.json"))
     guard let data else {
         print("Wrote the 2-D figures and ch04-results.json to \(run.folder)/")
-        return
+        exit(0)
     }
 
     // 3. On MNIST: the paper's NICE generator against the recipe's critic (Adam at 1e-4, β = (0.5, 0.9)).
@@ -176,8 +177,16 @@ program.main { run in
     let progress = ProgressLine("ADV on \(data.name.rawValue)", total: settings.iterations)
     var wasserstein = RunningMean()
     while flowTrainer.iteration < settings.iterations {
-        let batch = data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count))
-        wasserstein.add(try trainer.iteration(real: batch.images).wassersteinEstimate)
+        // [book:ch04-iteration]
+        let batch = data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count)).images
+        var statistics = IterationStatistics()
+        for (fake, epsilon) in trainer.criticBatches(like: batch) {          // n-critic critic steps
+            (statistics.wassersteinEstimate, statistics.penalty) =
+                try trainer.criticStep(real: batch, fake: fake, epsilon: epsilon)
+        }
+        try trainer.generatorStep(real: batch, statistics: &statistics)      // one generator step
+        // [/book:ch04-iteration]
+        wasserstein.add(statistics.wassersteinEstimate)
         progress.update(flowTrainer.iteration, metric: String(format: "W %.3f", wasserstein.mean))
         if flowTrainer.iteration % evaluateEvery == 0 || flowTrainer.iteration == settings.iterations {
             let nll = evaluateNLL(flow, images: tracked)
@@ -213,4 +222,6 @@ program.main { run in
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch04-results.json"))
     print("Wrote figures and ch04-results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

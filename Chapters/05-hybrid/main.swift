@@ -138,7 +138,8 @@ let program = ChapterProgram<Settings>(
     """,
     runOptions: [.dataDirectory, .checkpointDirectory, .resume])
 
-program.main { run in
+let run = program.start()
+do {
     let (settings, preset) = (run.settings, run.preset)
     let started = Date()
     let quick = settings.configuration == "quick"
@@ -237,4 +238,6 @@ program.main { run in
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: preset, seed: run.seed, to: run.path("ch05-results.json"))
     print("Wrote figures and ch05-results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

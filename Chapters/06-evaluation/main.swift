@@ -116,7 +116,8 @@ let program = ChapterProgram<Settings>(
     """,
     runOptions: [.dataDirectory, .checkpointDirectory])
 
-program.main { run in
+let run = program.start()
+do {
     let (settings, preset) = (run.settings, run.preset)
     let started = Date()
     let quick = preset.hasSuffix("quick")
@@ -186,4 +187,6 @@ program.main { run in
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: preset, seed: run.seed, to: run.path("ch06-results.json"))
     print("Wrote figures and ch06-results.json to \(run.folder)/")
+} catch {
+    run.stop(error)
 }

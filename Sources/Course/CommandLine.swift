@@ -209,9 +209,11 @@ public struct ChapterProgram<Settings: ChapterSettings> {
         return named
     }
 
-    /// Parses the command line, prints help or a one-line error (exit 64) as needed,
-    /// decides where the run writes, runs `body`, and reports a failure in one line (exit 1).
-    public func main(_ body: (ChapterRun<Settings>) throws -> Void) -> Never {
+    /// Parses the command line, prints help or a one-line error (exit 64) as needed, and
+    /// decides where the run writes (a folder it cannot use: one line, exit 1). A chapter's
+    /// `main.swift` starts with it, runs its steps in a `do` block, and hands a failure to
+    /// `ChapterRun.stop`.
+    public func start() -> ChapterRun<Settings> {
         // Lines in the order they happen, also when the output goes to a file or a pipe.
         setvbuf(stdout, nil, _IOLBF, 0)
         let request: Request
@@ -230,13 +232,11 @@ public struct ChapterProgram<Settings: ChapterSettings> {
             exit(0)
         }
         do {
-            let run = try ChapterRun(program: self, request: request)
-            try body(run)
+            return try ChapterRun(program: self, request: request)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             exit(1)
         }
-        exit(0)
     }
 }
 
@@ -280,6 +280,12 @@ public struct ChapterRun<Settings: ChapterSettings> {
                   + "leaving the book's Figures/ as they are (--out names another folder)")
         }
         try ensureWritableFolder(folder, option: "--out")
+    }
+
+    /// Reports a failure in one line on standard error and ends the program (exit 1).
+    public func stop(_ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+        exit(1)
     }
 
     /// Whether this is the `--quick` smoke run.
