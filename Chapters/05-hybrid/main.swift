@@ -44,6 +44,7 @@ struct Settings: ChapterSettings {
 
     enum Objectives: String, Codable, CaseIterable { case mle, adv, hybrid, all }
 
+    // [book:ch05-presets]
     static let presets = [
         Preset("default", Settings(), help: "the classroom sizes, 1500 iterations per objective (about 16 minutes)"),
         Preset("quick", Settings(length: .iterations(3), hidden: 1000, depth: 5, criticWidth: 1024, features: 8, blocks: 1,
@@ -52,11 +53,14 @@ struct Settings: ChapterSettings {
         Preset("recipe", Settings(hidden: 1000, depth: 5, criticWidth: 1024, configuration: "recipe"),
                help: "the paper's sizes: coupling networks 1000 wide, 5 hidden layers; critic 1024 units"),
         Preset("cifar", Settings(lambda: 1, length: .iterations(3), dataset: .cifar10, configuration: "cifar10",
-                                   trackedImages: 100, testImages: 500), help: "what --dataset cifar10 chooses: the recipe's Real NVP, 3 iterations"),
-        Preset("cifar-quick", Settings(lambda: 1, length: .iterations(3), dataset: .cifar10, features: 8, blocks: 1, cifarCriticWidth: 8,
-                                         toyIterations: 40, configuration: "quick", trackedImages: 100, testImages: 100),
+                                 trackedImages: 100, testImages: 500),
+               help: "what --dataset cifar10 chooses: the recipe's Real NVP, 3 iterations"),
+        Preset("cifar-quick", Settings(lambda: 1, length: .iterations(3), dataset: .cifar10, features: 8, blocks: 1,
+                                       cifarCriticWidth: 8, toyIterations: 40, configuration: "quick", trackedImages: 100,
+                                       testImages: 100),
                help: "what --quick --dataset cifar10 chooses: a tiny Real NVP"),
     ]
+    // [/book:ch05-presets]
     static let table: [Setting<Settings>] = [
         .choice("objective", \.objective, "the objectives to train"),
         .number("lambda", \.lambda, .above(0, atMost: .greatestFiniteMagnitude), "weight of the likelihood in the hybrid objective"),

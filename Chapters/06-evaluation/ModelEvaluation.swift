@@ -102,6 +102,7 @@ struct ModelEvaluation {
 }
 
 /// Everything chapter 06 measures of one model, in the order the random streams are drawn.
+// [book:ch06-evaluate]
 func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits, classifier: any ImageClassifier,
               marginal: [Double], settings: Settings, seed: UInt64) throws -> ModelEvaluation {
     // Exact likelihood: the change of variables, on the test images (CIFAR-10: 1,000, as
@@ -138,6 +139,7 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
     report(evaluation, label: objective.rawValue.uppercased(), dimension: flow.dimension, cifar: data.name == .cifar10)
     return evaluation
 }
+// [/book:ch06-evaluate]
 
 /// `count` samples of the flow, in batches of 500.
 func generateSamples(_ flow: NormalizingFlow, count: Int, seed: UInt64) -> Tensor {
