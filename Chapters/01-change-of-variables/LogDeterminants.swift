@@ -11,7 +11,8 @@ func compareLogDeterminants(points: Int, planarFlow: PlanarFlow, generator: inou
     -> (points: Int, autodiff: Double, finiteDifferences: Double) {
     var worstAutodiff = 0.0, worstFiniteDifferences = 0.0
     for dimension in [2, 16] {
-        let flow = dimension == 2 ? planarFlow : PlanarFlow(
+        // A random 16-D planar flow, made invertible by construction (see `invertible`).
+        let flow = dimension == 2 ? planarFlow : try PlanarFlow.invertible(
             u: (0..<dimension).map { _ in 0.5 * generator.nextNormal() },
             w: (0..<dimension).map { _ in 0.5 * generator.nextNormal() }.map { abs($0) },
             b: 0.1)

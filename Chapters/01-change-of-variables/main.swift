@@ -74,7 +74,7 @@ do {
     let settings = run.settings
     let started = Date()
     var generator = RandomGenerator(seed: run.seed)
-    let planarFlow = PlanarFlow(u: settings.planarU, w: TwoDimensionalMaps.planarW, b: TwoDimensionalMaps.planarB)
+    let planarFlow = try PlanarFlow(u: settings.planarU, w: TwoDimensionalMaps.planarW, b: TwoDimensionalMaps.planarB)
     var results = Results(quick: run.isQuick, samples1D: settings.samples,
                           planarUDotW: Double(zip(settings.planarU, TwoDimensionalMaps.planarW).map(*).reduce(0, +)))
 

@@ -216,6 +216,13 @@ public struct ChapterProgram<Settings: ChapterSettings> {
     public func start() -> ChapterRun<Settings> {
         // Lines in the order they happen, also when the output goes to a file or a pipe.
         setvbuf(stdout, nil, _IOLBF, 0)
+        // Start from no blocked signals, as a shell would start us: a parent that runs us
+        // from a thread blocking them (a test runner's worker thread) passes its mask on,
+        // and every process the chapter starts inherits it; coreutils' timeout, which stops
+        // a hanging gnuplot, would then never hear its alarm.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         let request: Request
         do {
             request = try parse(Array(CommandLine.arguments.dropFirst()))

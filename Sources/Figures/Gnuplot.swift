@@ -129,26 +129,57 @@ public enum Gnuplot {
         return try render(script: name + ".gp", in: directory)
     }
 
-    /// Runs `gnuplot script` in `directory`. Returns nil on success, and a note when gnuplot
-    /// is absent, warned or failed (a script it rejects, a build without the pngcairo
-    /// terminal): a figure that cannot be drawn never costs a run its numbers. The note of
-    /// a failure starts with "gnuplot failed", which CI treats as an error.
+    /// How long one figure may take before gnuplot is stopped: 60 seconds, or
+    /// `FLOWGAN_GNUPLOT_SECONDS` (1 to 3600) when set. A figure takes well under a second.
+    public static var timeLimit: Int {
+        ProcessInfo.processInfo.environment["FLOWGAN_GNUPLOT_SECONDS"].flatMap(Int.init).map { min(max($0, 1), 3600) } ?? 60
+    }
+
+    /// coreutils' `timeout`, which runs a command in a process group of its own and stops
+    /// the whole group (gnuplot and anything it started) when time runs out.
+    static let timeoutExecutable = ["/usr/bin/timeout", "/bin/timeout"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Runs `gnuplot script` in `directory`, stopped after `timeLimit` seconds. Returns nil
+    /// on success, and a note when gnuplot is absent, warned, failed (a script it rejects, a
+    /// build without the pngcairo terminal) or ran out of time: a figure that cannot be
+    /// drawn never costs a run its numbers, nor hangs it. The note of a failure starts with
+    /// "gnuplot failed", which CI treats as an error.
     public static func render(script: String, in directory: String) throws -> String? {
         guard let executable else {
             return "gnuplot is not on the PATH: \(script) was written but not rendered (apt-get install gnuplot)"
         }
+        let limit = timeLimit
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [script]
+        if let timeoutExecutable {
+            process.executableURL = URL(fileURLWithPath: timeoutExecutable)
+            process.arguments = ["--kill-after=2", String(limit), executable, script]
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [script]
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errors = Pipe()
+        // Errors go to a file, not a pipe: a process gnuplot leaves behind that still holds
+        // the pipe would keep a reader waiting for ever; a file is read once gnuplot is done.
+        let errorsPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("flowgan-gnuplot-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt")
+        guard FileManager.default.createFile(atPath: errorsPath, contents: nil),
+              let errors = FileHandle(forWritingAtPath: errorsPath) else {
+            return "\(script): gnuplot was not run (cannot create a temporary file for its messages); the script and data are written, the PNG is not"
+        }
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do { try process.run() } catch {
+            try? errors.close()
             return "\(script): gnuplot failed to start (\(error.localizedDescription)); the script and data are written, the PNG is not"
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errors.close()
+        let message = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+        // timeout's exit status when it had to stop the command (124; 137 after SIGKILL).
+        if timeoutExecutable != nil, [124, 137].contains(process.terminationStatus) {
+            let path = (directory as NSString).appendingPathComponent(script)
+            return "gnuplot failed on \(path): it did not finish within \(limit) s and was stopped; the script and data are written, the PNG is not"
+        }
         // gnuplot reports both errors and warnings on stderr. Warnings (an empty range it
         // widened, say) leave a valid picture and are passed on as a note; anything else
         // is an error, whatever the exit status.

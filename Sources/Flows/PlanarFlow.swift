@@ -16,12 +16,32 @@ public struct PlanarFlow {
     public let w: Tensor   // [D]
     public let b: Float
 
-    public init(u: [Float], w: [Float], b: Float) {
-        precondition(u.count == w.count, "planar flow: u has \(u.count) entries, w has \(w.count)")
+    /// Throws `PlanarFlowError` for vectors of different lengths, or for uᵀw < -1, where
+    /// the map is not invertible.
+    public init(u: [Float], w: [Float], b: Float) throws {
+        guard u.count == w.count, !u.isEmpty else {
+            throw PlanarFlowError("planar flow: u has \(u.count) entries, w has \(w.count); they must match")
+        }
         self.u = Tensor(shape: [u.count], values: u)
         self.w = Tensor(shape: [w.count], values: w)
         self.b = b
-        precondition(uDotW >= -1, "planar flow with uᵀw = \(uDotW) < -1 is not invertible")
+        guard uDotW >= -1 else { throw PlanarFlowError("planar flow: uᵀw = \(uDotW) < -1, a map that is not invertible") }
+    }
+
+    /// A planar flow that is invertible whatever `u` is: Rezende and Mohamed's
+    /// reparametrisation û = u + (m(wᵀu) - wᵀu) w / ‖w‖², m(x) = -1 + log(1 + eˣ), gives
+    /// ûᵀw = m(wᵀu) > -1. For drawing random flows (w must not be zero).
+    public static func invertible(u: [Float], w: [Float], b: Float) throws -> PlanarFlow {
+        guard u.count == w.count, !u.isEmpty else {
+            throw PlanarFlowError("planar flow: u has \(u.count) entries, w has \(w.count); they must match")
+        }
+        let uw = zip(u, w).map { Double($0) * Double($1) }.reduce(0, +)
+        let squaredNorm = w.map { Double($0) * Double($0) }.reduce(0, +)
+        guard squaredNorm > 0 else { throw PlanarFlowError("planar flow: w is zero") }
+        // m(x) = -1 + softplus(x), computed without overflow.
+        let m = -1 + (uw > 0 ? uw + Foundation.log1p(Foundation.exp(-uw)) : Foundation.log1p(Foundation.exp(uw)))
+        let shift = (m - uw) / squaredNorm
+        return try PlanarFlow(u: zip(u, w).map { Float(Double($0) + shift * Double($1)) }, w: w, b: b)
     }
 
     var uDotW: Float { zip(u.values, w.values).map(*).reduce(0, +) }
@@ -63,4 +83,10 @@ public struct PlanarFlow {
         }
         return Tensor(shape: [n, d], values: out)
     }
+}
+
+/// Why a planar flow cannot be built, in one sentence.
+public struct PlanarFlowError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -70,6 +70,39 @@ struct BadInputTests {
         #expect(settingLines.count >= 4, "\(program) lists only \(settingLines.count) options")
     }
 
+    /// A gnuplot that never finishes and leaves a child behind holding its output (a stand-in
+    /// put first on the PATH): before the time limit, chapter 01 hung for ever and never
+    /// wrote its results. Now each figure is stopped after FLOWGAN_GNUPLOT_SECONDS, with a
+    /// note, and the run finishes with its results.
+    @Test("a hanging gnuplot is stopped after its time limit, and the chapter still writes its results",
+          .timeLimit(.minutes(1)))
+    func hangingGnuplot() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let fake = try scratch.write(Array("#!/bin/sh\nsleep 300 &\nsleep 300\n".utf8), to: "bin/gnuplot")
+        chmod(fake, 0o755)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = scratch.file("bin") + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["FLOWGAN_GNUPLOT_SECONDS"] = "1"
+        let binary = try #require(builtProgram("chapter01-change-of-variables"))
+        let started = Date()
+        let (status, errors) = try runProgram(binary, ["--quick", "--out", scratch.file("out")], environment: environment,
+                                              readErrors: true)
+        let text = String(decoding: errors, as: UTF8.self)
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("did not finish within 1 s and was stopped"), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: scratch.file("out/ch01-results.json")))
+        #expect(Date().timeIntervalSince(started) < 40)
+    }
+
+    @Test("chapter 01 runs for a seed whose random 16-D planar flow was not invertible (it trapped)")
+    func plannedSeed() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let (status, errors) = try Self.run("chapter01-change-of-variables", ["--quick", "--seed", "43", "--out", scratch.path])
+        #expect(status == 0, "\(errors)")
+    }
+
     @Test("a negative value after an option is read as the option's value and refused for what it is")
     func negativeValue() throws {
         let (status, errors) = try Self.run("chapter01-change-of-variables", ["--seed", "-1"])

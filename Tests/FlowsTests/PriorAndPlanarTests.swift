@@ -62,11 +62,40 @@ extension FlowsTestSuite {
     @Suite("PlanarFlow: inverse and matrix-determinant-lemma log-det")
     struct PlanarFlowTests {
         static let flows: [PlanarFlow] = [
-            PlanarFlow(u: [0.8, -0.4, 1.1, 0.3, -0.7], w: [0.5, 1.2, -0.3, 0.9, 0.2], b: 0.4),
+            try! PlanarFlow(u: [0.8, -0.4, 1.1, 0.3, -0.7], w: [0.5, 1.2, -0.3, 0.9, 0.2], b: 0.4),
             // uᵀw = -0.9, close to the invertibility limit -1: strongly contracting.
-            PlanarFlow(u: [-0.9, 0, 0, 0, 0], w: [1, 0.5, -0.5, 0.2, 0], b: -0.3),
-            PlanarFlow(u: [2, 1.5, -1, 0.5, 3], w: [0.4, 0.8, -0.6, 1.0, 0.7], b: 1.5),
+            try! PlanarFlow(u: [-0.9, 0, 0, 0, 0], w: [1, 0.5, -0.5, 0.2, 0], b: -0.3),
+            try! PlanarFlow(u: [2, 1.5, -1, 0.5, 3], w: [0.4, 0.8, -0.6, 1.0, 0.7], b: 1.5),
         ]
+
+        @Test("a non-invertible or mismatched planar flow is an error, not a trap")
+        func refusals() {
+            #expect(throws: PlanarFlowError.self) { try PlanarFlow(u: [-2, 0], w: [1, 0], b: 0) }   // uᵀw = -2
+            #expect(throws: PlanarFlowError.self) { try PlanarFlow(u: [1, 2, 3], w: [1, 0], b: 0) }
+            #expect(throws: PlanarFlowError.self) { try PlanarFlow.invertible(u: [1, 2], w: [0, 0], b: 0) }
+        }
+
+        /// The draw chapter 01 makes for its 16-D flow (0.5·N(0, 1) for u, |0.5·N(0, 1)| for
+        /// w), 1,000 times: before the reparametrisation about one draw in twenty had
+        /// uᵀw < -1 (chapter 01 trapped for seed 43); after it, every ûᵀw equals
+        /// m(wᵀu) = -1 + log(1 + e^(wᵀu)) > -1, checked here in Double.
+        @Test("the reparametrised planar flow is invertible for every random draw")
+        func reparametrisedDraws() throws {
+            var generator = RandomGenerator(seed: 43)
+            var belowLimit = 0
+            for _ in 0..<1000 {
+                let u = (0..<16).map { _ in 0.5 * generator.nextNormal() }
+                let w = (0..<16).map { _ in 0.5 * generator.nextNormal() }.map { abs($0) }
+                let uw = zip(u, w).map { Double($0) * Double($1) }.reduce(0, +)
+                if uw < -1 { belowLimit += 1 }
+                let flow = try PlanarFlow.invertible(u: u, w: w, b: 0.1)
+                let reparametrised = zip(flow.u.values, w).map { Double($0) * Double($1) }.reduce(0, +)
+                let expected = -1 + Foundation.log1p(Foundation.exp(uw))
+                #expect(reparametrised > -1)
+                #expect(abs(reparametrised - expected) < 1e-4 * max(1, abs(expected)), "ûᵀw \(reparametrised), m(wᵀu) \(expected)")
+            }
+            #expect(belowLimit > 10, "the raw draws should include non-invertible ones for this test to mean anything")
+        }
 
         @Test("inverse(f(z)) = z and f(inverse(x)) = x", arguments: 0..<3)
         func inverse(index: Int) {
