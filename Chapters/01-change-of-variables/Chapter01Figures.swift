@@ -5,6 +5,23 @@ import Flows
 import Figures
 import Course
 
+/// A histogram of pushed samples with the formula's density over it (ch01-1d-NAME).
+func drawHistogram(_ pushed: PushedHistogram, folder: String) throws {
+    let map = pushed.map
+    let (low, high) = (map.range.lowerBound, map.range.upperBound)
+    let curveX = (0...600).map { low + (high - low) * Double($0) / 600 }
+    var figure = GnuplotFigure(name: "ch01-1d-\(map.name)",
+                               title: "z drawn from N(0,1), pushed through \(map.formula)", xLabel: "x", yLabel: "density")
+    figure.size = (720, 480)
+    figure.settings = ["set xrange [\(low):\(high)]", "set style fill solid 0.35 noborder", "set key outside below horizontal"]
+    figure.series = [
+        PlotSeries(title: "histogram of \(pushed.samples) pushed samples", x: pushed.centres, y: pushed.density,
+                   style: "boxes lc rgb '#4a7ab5'"),
+        PlotSeries(title: "p_Z(f^{-1}(x)) |df^{-1}/dx|", x: curveX, y: curveX.map(map.density), style: "lines lw 2 lc rgb '#c0392b'"),
+    ]
+    if let message = try figure.write(to: folder) { note(message) }
+}
+
 /// A grid in z-space and its image under `map` (ch01-grid-NAME): grid lines z1 = c and
 /// z2 = c for c in -3...3, 200 points each. `reach` is the half-width of the drawing.
 func drawGrid(_ name: String, title: String, reach: Int, map: (Variable) -> Variable, folder: String) throws {

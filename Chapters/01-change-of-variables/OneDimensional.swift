@@ -37,11 +37,20 @@ struct OneDimensionalMap {
     // [/book:density-1d]
 }
 
-/// Pushes standard normal samples through `map`, histograms them, and draws the formula's
-/// density over the histogram. Returns the total variation distance between the
-/// histogram's bin probabilities and the formula's (each bin integrated by Simpson's rule).
-func compareHistogram(_ map: OneDimensionalMap, samples: Int, generator: inout RandomGenerator,
-                      out: String) throws -> Double {
+/// Standard normal samples pushed through a 1-D map, as a histogram beside the formula.
+struct PushedHistogram {
+    let map: OneDimensionalMap
+    let samples: Int
+    /// Bin centres and the histogram's density in each bin.
+    let centres: [Double]
+    let density: [Double]
+    /// Total variation distance between the histogram's bin probabilities and the formula's.
+    let totalVariation: Double
+}
+
+/// Pushes standard normal samples through `map` and histograms them; the formula's bin
+/// probabilities come from Simpson's rule on each bin.
+func pushedHistogram(_ map: OneDimensionalMap, samples: Int, generator: inout RandomGenerator) -> PushedHistogram {
     let bins = 120
     let (low, high) = (map.range.lowerBound, map.range.upperBound)
     let width = (high - low) / Double(bins)
@@ -61,15 +70,5 @@ func compareHistogram(_ map: OneDimensionalMap, samples: Int, generator: inout R
         centres.append((a + b) / 2)
         histogram.append(observed / width)
     }
-    let curveX = (0...600).map { low + (high - low) * Double($0) / 600 }
-    var figure = GnuplotFigure(name: "ch01-1d-\(map.name)",
-                               title: "z drawn from N(0,1), pushed through \(map.formula)", xLabel: "x", yLabel: "density")
-    figure.size = (720, 480)
-    figure.settings = ["set xrange [\(low):\(high)]", "set style fill solid 0.35 noborder", "set key outside below horizontal"]
-    figure.series = [
-        PlotSeries(title: "histogram of \(samples) pushed samples", x: centres, y: histogram, style: "boxes lc rgb '#4a7ab5'"),
-        PlotSeries(title: "p_Z(f^{-1}(x)) |df^{-1}/dx|", x: curveX, y: curveX.map(map.density), style: "lines lw 2 lc rgb '#c0392b'"),
-    ]
-    if let message = try figure.write(to: out) { note(message) }
-    return totalVariation
+    return PushedHistogram(map: map, samples: samples, centres: centres, density: histogram, totalVariation: totalVariation)
 }

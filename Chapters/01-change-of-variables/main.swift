@@ -79,20 +79,16 @@ do {
                           planarUDotW: Double(zip(settings.planarU, TwoDimensionalMaps.planarW).map(*).reduce(0, +)))
 
     // 1. One dimension: histograms of pushed samples against the formula.
+    var histograms: [PushedHistogram] = []
     for map in OneDimensionalMap.all {
-        let distance = try compareHistogram(map, samples: settings.samples, generator: &generator, out: run.folder)
-        results.totalVariation1D[map.name] = distance
-        print(String(format: "1-D %@: total variation between histogram and formula = %.4f", map.name, distance))
+        let pushed = pushedHistogram(map, samples: settings.samples, generator: &generator)
+        histograms.append(pushed)
+        results.totalVariation1D[map.name] = pushed.totalVariation
+        print(String(format: "1-D %@: total variation between histogram and formula = %.4f", map.name, pushed.totalVariation))
     }
 
-    // 2. Two dimensions: a grid through a linear map and a planar flow (the linear map
-    //    stretches the grid's corners out to about ±7.2, the planar flow moves points by at
-    //    most |u| ≈ 1.34), then the densities the formula gives.
-    try drawGrid("linear", title: "x = A z, det A = 0.75", reach: 8, map: TwoDimensionalMaps.applyLinear, folder: run.folder)
-    try drawGrid("planar", title: "planar flow x = z + u tanh(w^T z + b)", reach: 5, map: { planarFlow($0) }, folder: run.folder)
+    // 2. Two dimensions: the densities the formula gives after a linear map and a planar flow.
     let densities = pushedDensities(gridSize: settings.gridSize, planarFlow: planarFlow)
-    try drawDensities(densities, folder: run.folder)
-    try drawPlanarDensity(densities, folder: run.folder)
     results.planarDensityIntegral = densities.planarIntegral
     results.linearDensityIntegral = densities.linearIntegral
     print(String(format: "2-D: the pushed densities integrate to %.4f (linear) and %.4f (planar) on the grid",
@@ -106,10 +102,21 @@ do {
     print(String(format: "log|det J|: largest disagreement with the closed form: autodiff+LU %.2e, finite differences+LU %.2e",
                  check.autodiff, check.finiteDifferences))
 
-    // 4. The numbers.
+    // 4. The numbers, before any figure: a figure that fails cannot cost the run its results.
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch01-results.json"))
-    print("Wrote figures and ch01-results.json to \(run.folder)/")
+
+    // 5. Draw: the histograms; a grid through each 2-D map (the linear map stretches the
+    //    grid's corners out to about ±7.2, the planar flow moves points by at most
+    //    |u| ≈ 1.34); the three densities; the planar density with axes.
+    for pushed in histograms { try drawHistogram(pushed, folder: run.folder) }
+    try drawGrid("linear", title: "x = A z, det A = 0.75", reach: 8, map: TwoDimensionalMaps.applyLinear, folder: run.folder)
+    try drawGrid("planar", title: "planar flow x = z + u tanh(w^T z + b)", reach: 5, map: { planarFlow($0) }, folder: run.folder)
+    try drawDensities(densities, folder: run.folder)
+    try drawPlanarDensity(densities, folder: run.folder)
+    results.seconds = Date().timeIntervalSince(started)   // the whole run, figures included
+    try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch01-results.json"))
+    print("Wrote ch01-results.json and figures to \(run.folder)/")
 } catch {
     run.stop(error)
 }

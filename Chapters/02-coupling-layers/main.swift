@@ -97,6 +97,7 @@ do {
     var results = Results(quick: run.isQuick, iterations: settings.iterations, couplings: settings.couplings,
                           hidden: settings.hidden, batchSize: settings.batchSize,
                           learningRate: settings.learningRate, finalLearningRate: settings.finalLearningRate)
+    var trained: [(density: ToyDensity, train: Tensor, models: [(String, NormalizingFlow)], generator: RandomGenerator)] = []
     for density in [ToyDensity.twoMoons, .eightGaussians, .checkerboard] {
         // 1. The data: 20,000 training and 5,000 test points, and a Gaussian fitted to them.
         var generator = RandomGenerator(seed: run.seed &+ 17, stream: UInt64(density.rawValue.count))
@@ -149,20 +150,26 @@ do {
             models.append((name, flow))
         }
         results.densities[density.rawValue] = entry
+        trained.append((density, train, models, generator))
+    }
 
-        // 5. Draw the densities, and (but for the checkerboard) a grid through the affine flow's layers.
-        try drawDensities(density, train: train, models: models, gridSize: settings.figureGrid,
-                          generator: &generator, folder: run.folder)
-        if density != .checkerboard {
-            try drawLayerByLayer(models[1].1, density: density, data: train, points: settings.layerPoints,
+    // 5. The numbers, before any figure: a figure that fails cannot cost the run its results.
+    results.seconds = Date().timeIntervalSince(started)
+    try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch02-results.json"))
+
+    // 6. Draw each density's data and models, and (but for the checkerboard) a grid
+    //    through the affine flow's layers; the samples continue each density's stream.
+    for var entry in trained {
+        try drawDensities(entry.density, train: entry.train, models: entry.models, gridSize: settings.figureGrid,
+                          generator: &entry.generator, folder: run.folder)
+        if entry.density != .checkerboard {
+            try drawLayerByLayer(entry.models[1].1, density: entry.density, data: entry.train, points: settings.layerPoints,
                                  seed: run.seed, folder: run.folder)
         }
     }
-
-    // 6. The numbers.
-    results.seconds = Date().timeIntervalSince(started)
+    results.seconds = Date().timeIntervalSince(started)   // the whole run, figures included
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch02-results.json"))
-    print("Wrote figures and ch02-results.json to \(run.folder)/")
+    print("Wrote ch02-results.json and figures to \(run.folder)/")
 } catch {
     run.stop(error)
 }

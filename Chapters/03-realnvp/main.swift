@@ -12,36 +12,46 @@ import Training
 import Figures
 import Course
 
-/// The chapter's settings. "auto" values depend on the model: Real NVP's 200 iterations
+/// The chapter's settings. Each model has its own run length: Real NVP's 200 iterations
 /// take about as long as NICE's 3000 on two cores, and its convolutions make a validation
-/// pass cost as much as 30 training steps, so its curve is measured on 2,000 images.
+/// pass cost as much as 30 training steps, so its curve is measured on 2,000 images. The
+/// command line's --iterations, --validation-images, ... override the chosen model's.
 struct Settings: ChapterSettings {
     var model = ModelChoice.nice
-    /// nil: 3000 iterations for NICE, 200 for Real NVP.
-    var length: TrainingLength?
+    /// How long each model trains and on how many images it is measured.
+    var nice = ModelRun(iterations: 3000, evaluateEvery: nil, validationImages: 10_000, testImages: 10_000)
+    var realnvp = ModelRun(iterations: 200, evaluateEvery: nil, validationImages: 2000, testImages: 10_000)
     var batchSize = 100
     var dataset: DatasetName?
-    /// Iterations between validation passes (nil: a sixth of the run, at most 500).
+    /// Overrides of the chosen model's run (nil: the model's own).
+    var length: TrainingLength?
     var evaluateEvery: Int?
-    /// Validation and test images (nil: all 10,000, but 2,000 validation images for Real NVP).
     var validationImages: Int?
     var testImages: Int?
 
+    struct ModelRun: Codable {
+        var iterations: Int
+        /// Iterations between validation passes (nil: a sixth of the run, at most 500).
+        var evaluateEvery: Int?
+        var validationImages, testImages: Int
+    }
+
     static let presets = [
         Preset("default", Settings(), help: "the book's figures (about 9 minutes for NICE, 11 for --model realnvp)"),
-        Preset("quick", Settings(length: .iterations(40), evaluateEvery: 20, validationImages: 1000, testImages: 1000),
-               help: "a smoke run"),
+        Preset("quick", Settings(nice: ModelRun(iterations: 40, evaluateEvery: 20, validationImages: 1000, testImages: 1000),
+                                 realnvp: ModelRun(iterations: 10, evaluateEvery: 5, validationImages: 300, testImages: 300)),
+               help: "a smoke run (under a minute for either model)"),
     ]
     static let table: [Setting<Settings>] = [
         Setting.choice("model", \.model, "the flow: nice (the paper's MNIST generator) or realnvp (small multi-scale)")
             .notNamingTheRun(),
-    ] + Setting.trainingLength(\.length, auto: " (auto: 3000 for NICE, 200 for Real NVP)") + [
+    ] + Setting.trainingLength(\.length, auto: " (auto: the model's, 3000 for NICE and 200 for Real NVP)") + [
         .integer("batch-size", \.batchSize, 1...10_000, "images per batch"),
         Setting.choice("dataset", \.dataset, "mnist or fashion-mnist (auto: MNIST if found, else Fashion-MNIST)")
             .requiring { $0.dataset == .cifar10 ? "chapter 03 trains on 28x28 images: --dataset mnist or fashion-mnist" : nil },
-        .integer("evaluate-every", \.evaluateEvery, 1...1_000_000, "iterations between validation passes (auto: a sixth of the run, at most 500)"),
-        .integer("validation-images", \.validationImages, 1...10_000, "validation images (auto: all, 2000 for Real NVP)"),
-        .integer("test-images", \.testImages, 1...10_000, "test images (auto: all)"),
+        .integer("evaluate-every", \.evaluateEvery, 1...1_000_000, "iterations between validation passes (auto: the model's)"),
+        .integer("validation-images", \.validationImages, 1...10_000, "validation images (auto: the model's, all for NICE, 2000 for Real NVP)"),
+        .integer("test-images", \.testImages, 1...10_000, "test images (auto: the model's, all)"),
     ]
 
     enum ModelChoice: String, Codable, CaseIterable {
@@ -99,11 +109,11 @@ do {
     guard settings.batchSize <= data.train.count else {
         throw ChapterError("--batch-size \(settings.batchSize) is larger than the \(data.train.count) training images")
     }
-    let total = try (settings.length ?? .iterations(model == .nice ? 3000 : 200))
-        .iterations(perEpoch: data.train.count / settings.batchSize)
-    let evaluateEvery = settings.evaluateEvery ?? max(1, min(500, total / 6))
-    let validation = data.validation.slice(0..<min(settings.validationImages ?? (model == .nice ? 10_000 : 2000), data.validation.count))
-    let test = data.test.slice(0..<min(settings.testImages ?? 10_000, data.test.count))
+    let modelRun = model == .nice ? settings.nice : settings.realnvp
+    let total = try (settings.length ?? .iterations(modelRun.iterations)).iterations(perEpoch: data.train.count / settings.batchSize)
+    let evaluateEvery = settings.evaluateEvery ?? modelRun.evaluateEvery ?? max(1, min(500, total / 6))
+    let validation = data.validation.slice(0..<min(settings.validationImages ?? modelRun.validationImages, data.validation.count))
+    let test = data.test.slice(0..<min(settings.testImages ?? modelRun.testImages, data.test.count))
     print("Chapter 03: \(model.rawValue) on \(data.name.displayName), \(total) iterations of batch \(settings.batchSize)")
 
     // 2. Build the flow and its trainer (the recipe's Adam: 1e-4, β1 = 0.5, β2 = 0.9).

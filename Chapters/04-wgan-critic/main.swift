@@ -207,11 +207,7 @@ do {
     print(String(format: "stripes: column contrast %.4f in the samples, %.4f in test images; row contrast %.4f and %.4f",
                  stripes.samplesColumns, stripes.testImagesColumns, stripes.samplesRows, stripes.testImagesRows))
 
-    // 6. Draw the samples, and the NLL beside the Wasserstein estimate.
-    try drawAdversarialSamples(samples, iterations: settings.iterations, dataset: data.name, folder: run.folder)
-    try drawNLLAndWasserstein(history, dataset: data.name, folder: run.folder)
-
-    // 7. The numbers.
+    // 6. The numbers, before the figures (a figure that fails cannot cost the run its results).
     results.dataset = data.name.rawValue
     results.mnistIterations = settings.iterations
     (results.initialTestNllNats, results.testNllNats, results.testNllStandardError) = (initial.mean, test.mean, test.standardError)
@@ -221,7 +217,11 @@ do {
     results.mnistSeconds = Date().timeIntervalSince(mnistStarted)
     results.seconds = Date().timeIntervalSince(started)
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("ch04-results.json"))
-    print("Wrote figures and ch04-results.json to \(run.folder)/")
+
+    // 7. Draw the samples, and the NLL beside the Wasserstein estimate.
+    try drawAdversarialSamples(samples, iterations: settings.iterations, dataset: data.name, folder: run.folder)
+    try drawNLLAndWasserstein(history, dataset: data.name, folder: run.folder)
+    print("Wrote ch04-results.json and figures to \(run.folder)/")
 } catch {
     run.stop(error)
 }

@@ -63,7 +63,9 @@ struct Settings: ChapterSettings {
     // [/book:ch05-presets]
     static let table: [Setting<Settings>] = [
         .choice("objective", \.objective, "the objectives to train"),
-        .number("lambda", \.lambda, .above(0, atMost: .greatestFiniteMagnitude), "weight of the likelihood in the hybrid objective"),
+        // The paper uses 0.1 and 1; outside 1e-4...1e4 one term of g_loss / λ + NLL
+        // swamps the other in Float32.
+        .number("lambda", \.lambda, .within(1e-4...1e4), "weight of the likelihood in the hybrid objective"),
         .integer("n-critic", \.nCritic, 1...100, "critic steps per generator step"),
     ] + Setting.trainingLength(\.length) + [
         Setting.choice("dataset", \.dataset, "auto: MNIST if found, else Fashion-MNIST").requiring(recipeNotWithCIFAR),

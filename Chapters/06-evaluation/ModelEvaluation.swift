@@ -203,7 +203,7 @@ func annealedImportanceSampling(_ flow: NormalizingFlow, data: DatasetSplits, no
     var chainGenerator = RandomGenerator(seed: seed, stream: .aisChains)
     let progress = ProgressLine("\(label) AIS", total: configuration.steps)
     let ais = Evaluation.annealedImportanceSampling(flow: flow, images: aisTargets, configuration: configuration,
-                                                    generator: &chainGenerator, progress: { done, _ in progress.update(done) })
+                                                    generator: &chainGenerator, progress: { done, total in progress.update(done, total: total) })
     let aisExact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(aisTargets)).value.values.map { -Double($0) } }
     return (ais, aisCount, aisExact)
 }

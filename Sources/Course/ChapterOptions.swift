@@ -41,7 +41,13 @@ public struct RunPlan: Sendable {
     /// the source.
     public func checkpointFolder(_ explicit: String?, reading: Bool = false) throws -> String {
         let folder = checkpointFolderPath(explicit)
-        try ensureWritableFolder(folder, option: "--checkpoint-dir")
+        var isFolder: ObjCBool = false
+        if reading, FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            // Models to read: a read-only folder will do.
+            guard isFolder.boolValue else { throw ChapterError("--checkpoint-dir \(folder): is a file, not a folder") }
+        } else {
+            try ensureWritableFolder(folder, option: "--checkpoint-dir")
+        }
         if reading { print("Models read from \(folder)/") }
         else if explicit == nil, let tag { print("Models of this side run go to Checkpoints/\(tag)/") }
         return folder
@@ -56,10 +62,13 @@ public func ensureWritableFolder(_ folder: String, option: String) throws {
     if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
         guard isFolder.boolValue else { throw ChapterError("\(option) \(folder): is a file, not a folder") }
     } else {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder) {
+            throw ChapterError("\(option) \(folder): is a symbolic link to \(target), which does not exist")
+        }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw ChapterError("\(option) \(folder): cannot create the folder (\(firstBlockingAncestor(of: folder)))")
+            throw ChapterError("\(option) \(folder): cannot create the folder (\(whyNotCreated(folder, error)))")
         }
     }
     let probe = (folder as NSString).appendingPathComponent(".write-test-\(getpid())")
@@ -67,6 +76,22 @@ public func ensureWritableFolder(_ folder: String, option: String) throws {
         throw ChapterError("\(option) \(folder): the folder is not writable")
     }
     try? FileManager.default.removeItem(atPath: probe)
+}
+
+/// Why a folder could not be created: the system's reason when it names one the user can
+/// act on (a name too long), else the nearest existing ancestor that is a file or read-only.
+private func whyNotCreated(_ folder: String, _ error: any Error) -> String {
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+    if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain, code == Int(ENAMETOOLONG) {
+        return "the name or the path is too long for the file system"
+    }
+    if (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder).utf8.count >= Int(PATH_MAX) {
+        return "the path is longer than the system's \(PATH_MAX) bytes"
+    }
+    if folder.split(separator: "/").contains(where: { $0.utf8.count > 255 }) {
+        return "a name in the path is longer than the file system's 255 bytes"
+    }
+    return firstBlockingAncestor(of: folder)
 }
 
 /// Why a folder cannot be created: the nearest existing ancestor is a file or read-only.

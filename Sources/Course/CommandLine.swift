@@ -56,6 +56,10 @@ public struct ChapterProgram<Settings: ChapterSettings> {
             guard index < arguments.count else { throw SettingError("--\(name) needs a value") }
             return arguments[index]
         }
+        func folderName(for name: String, _ text: String) throws -> String {
+            guard !text.isEmpty else { throw SettingError("--\(name) needs a folder name, got an empty one") }
+            return text
+        }
         var choosePreset: String?
         while index < arguments.count {
             let argument = arguments[index]
@@ -69,15 +73,15 @@ public struct ChapterProgram<Settings: ChapterSettings> {
             case "help":
                 request.wantsHelp = true
             case "out":
-                request.out = try value(for: name, inline: inline)
+                request.out = try folderName(for: name, try value(for: name, inline: inline))
             case "seed":
                 let text = try value(for: name, inline: inline)
                 guard let seed = UInt64(text) else { throw SettingError("--seed must be a whole number in 0...\(UInt64.max), got \(text)") }
                 request.seed = seed
             case RunOption.dataDirectory.rawValue where runOptions.contains(.dataDirectory):
-                request.dataDirectory = try value(for: name, inline: inline)
+                request.dataDirectory = try folderName(for: name, try value(for: name, inline: inline))
             case RunOption.checkpointDirectory.rawValue where runOptions.contains(.checkpointDirectory):
-                request.checkpointDirectory = try value(for: name, inline: inline)
+                request.checkpointDirectory = try folderName(for: name, try value(for: name, inline: inline))
             case RunOption.resume.rawValue where runOptions.contains(.resume):
                 guard inline == nil else { throw SettingError("--resume takes no value") }
                 request.resume = true

@@ -222,13 +222,19 @@ extension ImageClassifier {
         let testAccuracy = classifier.accuracy(data.test)
         log(String(format: "classifier: trained %d epochs in %.0f s; validation accuracy %.2f%%, test accuracy %.2f%%",
                    epochs, seconds, 100 * validationAccuracy, 100 * testAccuracy))
-        let folder = (cachePath as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        try saveModel(classifier, metadata: [
-            "model": kind, "dataset": data.name.rawValue, "epochs": "\(epochs)", "seed": "\(seed)",
-            "training_seconds": String(format: "%.1f", seconds),
-            "validation_accuracy": "\(validationAccuracy)", "test_accuracy": "\(testAccuracy)",
-        ], to: cachePath)
+        // The cache saves the next run a few minutes; a folder it cannot be written into
+        // (read-only models handed to chapter 06) costs only that.
+        do {
+            let folder = (cachePath as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            try saveModel(classifier, metadata: [
+                "model": kind, "dataset": data.name.rawValue, "epochs": "\(epochs)", "seed": "\(seed)",
+                "training_seconds": String(format: "%.1f", seconds),
+                "validation_accuracy": "\(validationAccuracy)", "test_accuracy": "\(testAccuracy)",
+            ], to: cachePath)
+        } catch {
+            log("classifier: not cached (\(error)); the next run trains it again")
+        }
         return (classifier, testAccuracy, true)
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// On a terminal it rewrites one line; in a log it prints a line every ~10% and at the end.
 public final class ProgressLine {
     let label: String
-    let total: Int
+    var total: Int
     let unit: String
     let start = Date()
     var lastPrint = Date.distantPast
@@ -18,7 +18,10 @@ public final class ProgressLine {
     /// Seconds since the line was created.
     public var elapsed: Double { Date().timeIntervalSince(start) }
 
-    public func update(_ done: Int, metric: String = "") {
+    /// Reports `done` steps; `total` replaces the total when the work turned out larger or
+    /// smaller than announced (AIS over several groups of images).
+    public func update(_ done: Int, total newTotal: Int? = nil, metric: String = "") {
+        if let newTotal { total = max(newTotal, 1) }
         let now = Date()
         let tenth = done * 10 / total
         let finished = done >= total
@@ -31,7 +34,7 @@ public final class ProgressLine {
         lastPrint = now
         let seconds = elapsed
         let rate = Double(done) / max(seconds, 1e-9)
-        let left = rate > 0 ? Double(total - done) / rate : 0
+        let left = rate > 0 ? Double(max(total - done, 0)) / rate : 0
         let text = String(format: "%@ %d/%d  %.1f %@/s  %@ left  %@", label, done, total, rate, unit,
                           ProgressLine.clock(left), metric)
         FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + (interactive && !finished ? "" : "\n")).utf8))

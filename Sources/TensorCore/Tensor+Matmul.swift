@@ -111,7 +111,17 @@ public enum BLASInfo {
     public static var summary: String {
         var text = "BLAS: OpenBLAS core \(core) (\(origin.rawValue)"
         if origin == .engine, let detectedCore { text += "; OpenBLAS had picked \(detectedCore)" }
+        if origin == .environment, let asked = unknownRequestedCore {
+            text = "BLAS: OpenBLAS core \(core) (OPENBLAS_CORETYPE=\(asked) names no core OpenBLAS knows; it chose \(core) itself"
+        }
         return text + "), \(threadCount) thread\(threadCount == 1 ? "" : "s")"
+    }
+
+    /// OPENBLAS_CORETYPE when it names a core other than the one running: OpenBLAS ignores
+    /// a name it does not know (a typo, "junk") and picks by the CPU, as without it.
+    public static var unknownRequestedCore: String? {
+        guard let asked = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !asked.isEmpty else { return nil }
+        return asked.caseInsensitiveCompare(core) == .orderedSame ? nil : asked
     }
 }
 

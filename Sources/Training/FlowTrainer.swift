@@ -27,7 +27,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .nonFinite(let iteration, let quantity, let value):
-            return "training stopped at iteration \(iteration): the \(quantity) is \(value); the last checkpoint written before it is kept"
+            return "training stopped at iteration \(iteration): the \(quantity) is \(value); a checkpoint written before it, if the run writes them, is kept as it was"
         }
     }
 }
