@@ -49,6 +49,12 @@ struct BadInputTests {
         ("chapter06-evaluation", ["--samples", "5"], "--samples"),
         ("flowgan-bench", ["mlp", "--batch-size", "100000000"], "--batch-size"),
         ("chapter05-hybrid", ["--seed", "18446744073709551616"], "--seed"),
+        // A λ that passed and then failed at iteration 0; empty folder names.
+        ("chapter05-hybrid", ["--lambda", "1e-45"], "--lambda"),
+        ("chapter02-coupling-layers", ["--out", ""], "--out"),
+        ("chapter03-realnvp", ["--data-dir", ""], "--data-dir"),
+        ("chapter05-hybrid", ["--full", "--iterations", "3"], "--full"),
+        ("chapter01-change-of-variables", ["--seed", "-1"], "--seed"),
     ])
     func outOfRange(program: String, arguments: [String], option: String) throws {
         let (status, errors) = try Self.run(program, arguments)
@@ -93,6 +99,31 @@ struct BadInputTests {
         #expect(text.contains("did not finish within 1 s and was stopped"), "\(text)")
         #expect(FileManager.default.fileExists(atPath: scratch.file("out/ch01-results.json")))
         #expect(Date().timeIntervalSince(started) < 40)
+    }
+
+    @Test("--out naming a dangling symbolic link says so")
+    func danglingLink() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let link = scratch.file("out")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: scratch.file("nowhere"))
+        let (status, errors) = try Self.run("chapter02-coupling-layers", ["--quick", "--out", link])
+        #expect(status == 1)
+        #expect(Self.errorLine(errors).contains("is a symbolic link to \(scratch.file("nowhere")), which does not exist"), "\(errors)")
+    }
+
+    @Test("an OPENBLAS_CORETYPE that names no core is reported as such, not as the core it chose")
+    func unknownCore() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = "junk"
+        let binary = try #require(builtProgram("chapter01-change-of-variables"))
+        // --help stops before the run starts; a bad value stops before it too. So a quick run.
+        let (status, output) = try runProgram(binary, ["--quick", "--out", scratch.path], environment: environment)
+        let firstLine = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        #expect(status == 0)
+        #expect(firstLine.contains("OPENBLAS_CORETYPE=junk names no core OpenBLAS knows"), "\(firstLine)")
     }
 
     @Test("chapter 01 runs for a seed whose random 16-D planar flow was not invertible (it trapped)")
