@@ -101,6 +101,16 @@ struct BadInputTests {
         #expect(Date().timeIntervalSince(started) < 40)
     }
 
+    @Test("chapter 02 stops on a loss that is not finite instead of writing NaN log-likelihoods (learning rate 1)")
+    func nonFiniteToyLoss() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let (status, errors) = try Self.run("chapter02-coupling-layers", ["--quick", "--learning-rate", "1", "--out", scratch.path])
+        #expect(status == 1)
+        #expect(Self.errorLine(errors).contains("try a smaller --learning-rate"), "\(errors)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("ch02-results.json")))
+    }
+
     @Test("--out naming a dangling symbolic link says so")
     func danglingLink() throws {
         let scratch = try ScratchFolder()
