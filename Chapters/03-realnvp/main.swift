@@ -133,7 +133,7 @@ do {
     let description = "\(model.rawValue)-\(data.name.rawValue)-\(flow.parameterCount)"
     let checkpoint = (checkpointFolder as NSString).appendingPathComponent("ch03-\(model.rawValue)-training.safetensors")
     if run.resume && FileManager.default.fileExists(atPath: checkpoint) {
-        try trainer.loadCheckpoint(from: checkpoint, description: description)
+        try trainer.loadCheckpoint(from: checkpoint, description: description, maximumIterations: total)
         print("Resumed from \(checkpoint) at iteration \(trainer.iteration)")
     } else {
         if run.resume { note("\(checkpoint) not found: training starts from the beginning") }

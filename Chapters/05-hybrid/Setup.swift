@@ -40,24 +40,27 @@ func announce(_ settings: Settings, data: DatasetName, objectives: [Objective], 
     }
 }
 
-/// Where one objective's training state is saved at every evaluation, and the description
-/// that ties it to its model, objective, sizes and seed.
+/// Where one objective's training state is saved at every evaluation, the description
+/// that ties it to its model, objective, sizes and seed, and the run's length (a
+/// checkpoint past it is refused; λ and the critic steps are checked by the trainer).
 struct TrainingCheckpoint {
     let path: String
     let description: String
     let label: String
+    let iterations: Int
 
-    init(folder: String, objective: Objective, data: DatasetName, size: String, seed: UInt64) {
+    init(folder: String, objective: Objective, data: DatasetName, size: String, seed: UInt64, iterations: Int) {
         path = (folder as NSString).appendingPathComponent("ch05-\(objective.rawValue)-training.safetensors")
         description = "ch05-\(data.rawValue)-\(objective.rawValue)-\(size)-seed\(seed)"
         label = objective.rawValue
+        self.iterations = iterations
     }
 
     /// With `resume`, continues from the saved state if there is one; else records the
     /// tracked NLL before training (`initialNLL`) as iteration 0.
     func resumeOrStart(_ trainer: AdversarialTrainer, resume: Bool, initialNLL: () -> Double) throws {
         if resume && FileManager.default.fileExists(atPath: path) {
-            try trainer.loadCheckpoint(from: path, description: description)
+            try trainer.loadCheckpoint(from: path, description: description, maximumIterations: iterations)
             print("\(label.uppercased()): resumed from \(path) at iteration \(trainer.generatorTrainer.iteration)")
             return
         }

@@ -177,7 +177,7 @@ do {
             // 3. Train, measuring the exact NLL of the tracked images every tenth of the run
             //    and saving the training state there (--resume continues from it).
             let checkpoint = TrainingCheckpoint(folder: checkpointFolder, objective: objective, data: data.name,
-                                                size: cifar?.size ?? settings.niceSize, seed: run.seed)
+                                                size: cifar?.size ?? settings.niceSize, seed: run.seed, iterations: iterations)
             try checkpoint.resumeOrStart(trainer, resume: run.resume) { evaluateNLL(flow, images: tracked).mean }
             let evaluateEvery = max(1, iterations / 10)
             let progress = ProgressLine(label, total: iterations)

@@ -8,5 +8,5 @@ public struct CheckpointMismatch: Error, CustomStringConvertible {
         self.source = source; self.reason = reason
     }
 
-    public var description: String { "\(source): does not fit this model: \(reason)" }
+    public var description: String { "\(source): does not fit this run: \(reason)" }
 }

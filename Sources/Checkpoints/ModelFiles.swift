@@ -38,16 +38,18 @@ extension FlowArchitecture {
     public init(metadata: [String: String], source: String) throws {
         switch metadata["architecture"] {
         case nil, "nice":
-            // Checkpoints written before the width was recorded hold the paper's NICE.
+            // Checkpoints written before the width was recorded hold the paper's NICE. The
+            // bounds are chapter 05's on --hidden and --depth.
             guard let hidden = Int(metadata["hidden"] ?? "1000"), let depth = Int(metadata["depth"] ?? "5"),
                   (1...4096).contains(hidden), (0...32).contains(depth) else {
                 throw CheckpointMismatch(source: source, reason: "its NICE metadata has no valid \"hidden\" (1-4096) and \"depth\" (0-32)")
             }
             self = .nice(hidden: hidden, depth: depth)
         case "realnvp":
+            // Chapter 05's bounds on --features and --blocks: a file cannot ask for more.
             guard let features = metadata["features"].flatMap(Int.init), let blocks = metadata["blocks"].flatMap(Int.init),
-                  features >= 1, blocks >= 1 else {
-                throw CheckpointMismatch(source: source, reason: "its Real NVP metadata lacks positive \"features\" and \"blocks\"")
+                  (1...512).contains(features), (1...64).contains(blocks) else {
+                throw CheckpointMismatch(source: source, reason: "its Real NVP metadata has no valid \"features\" (1-512) and \"blocks\" (1-64)")
             }
             self = .realNVP(features: features, blocks: blocks)
         case let other?:

@@ -11,7 +11,10 @@ import CZlib
 ///
 /// Written by hand because no Swift package for it is available here; the format is
 /// small and fully specified. Files are written to a temporary name and renamed, so a
-/// crash never leaves half a checkpoint behind.
+/// crash never leaves half a checkpoint behind; a failed write removes its temporary file,
+/// and the next write of the same name removes those of writers that were killed. Every
+/// file carries a CRC-32 of all its bytes (header and data, see `checksumKey`), required
+/// when it is read.
 public enum Safetensors {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case io(path: String, reason: String)
@@ -25,10 +28,20 @@ public enum Safetensors {
         }
     }
 
-    /// The metadata key of the CRC-32 (zlib's) of the tensor data, written by `write` and
-    /// checked by `read`, so a checkpoint changed on disk (a flipped bit, a weight edited
-    /// by hand, a copy cut short and padded) is an error rather than a different model.
-    public static let checksumKey = "data_crc32"
+    /// The metadata key of the file's CRC-32 (zlib's), eight lowercase hex digits, written
+    /// by `write` and required by `read`. It covers every byte of the file (the header
+    /// length, the JSON header with its metadata, the tensor data) as written with these
+    /// eight digits set to "00000000", so a checkpoint changed on disk (a flipped bit, a
+    /// weight or a metadata value edited by hand, a copy cut short and padded) is an error
+    /// rather than a different model or a different run.
+    public static let checksumKey = "crc32"
+
+    /// The key of the previous version's checksum, which covered the tensor data only: a
+    /// file that has it and not `checksumKey` was written by an older version of the course.
+    public static let dataOnlyChecksumKey = "data_crc32"
+
+    /// The checksum entry as it stands in a header `write` wrote, before its digits.
+    static let checksumEntryPrefix = Data("\"\(checksumKey)\":\"".utf8)
 
     /// Writes named Float32 tensors and string metadata, atomically: the bytes go to a
     /// temporary file of this process's own (two runs writing into one folder never share
@@ -50,7 +63,10 @@ public enum Safetensors {
             }
         }
         header.metadata = metadata
-        header.metadata[checksumKey] = String(checksum(payload))
+        header.metadata[dataOnlyChecksumKey] = nil
+        // The checksum's digits are zeros while it is computed, then written in their place
+        // (the same length, so nothing else moves).
+        header.metadata[checksumKey] = "00000000"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var json = try encoder.encode(header)
@@ -60,17 +76,56 @@ public enum Safetensors {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
         file.append(payload)
-        let temporary = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // Metadata values cannot hold an unescaped quote, so the entry occurs once.
+        guard let entry = file.range(of: checksumEntryPrefix + Data("00000000\"".utf8), in: 8..<(8 + json.count)) else {
+            preconditionFailure("the JSON encoder did not write the checksum entry as \"\(checksumKey)\":\"00000000\"")
+        }
+        let digits = entry.lowerBound + checksumEntryPrefix.count
+        file.replaceSubrange(digits..<(digits + 8), with: Data(hexDigits(checksum(file)).utf8))
+
+        let folder = (path as NSString).deletingLastPathComponent
+        removeStalePartials(of: path)
+        let temporary = "\(path)\(partialInfix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             try file.write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw Failure.io(path: path, reason: "cannot write: \(reasonForWriting(into: (path as NSString).deletingLastPathComponent))")
+            // A full disk leaves the bytes written so far: they must not stay behind.
+            let reason = reasonForWriting(into: folder)
+            unlink(temporary)
+            throw Failure.io(path: path, reason: "cannot write: \(reason)")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
+            unlink(temporary)
             throw Failure.io(path: path, reason: "cannot write: \(reason)")
         }
+    }
+
+    /// What a temporary file's name adds to its target's: `PATH.partial-PID-RANDOM`.
+    static let partialInfix = ".partial-"
+
+    /// Removes the temporary files of `path` (`PATH.partial-PID-RANDOM`) left by writers
+    /// that no longer run (killed during a write, or stopped by a full disk before this
+    /// version removed its own): their PID names no running process. A live writer's file,
+    /// and files of other names, are left alone. Best effort: a file that cannot be removed
+    /// is left for the next write.
+    static func removeStalePartials(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + partialInfix
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0 else { continue }
+            // kill with signal 0 sends nothing: it only asks whether the process exists.
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// Eight lowercase hex digits.
+    static func hexDigits(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Reads every tensor and the metadata, validating the header against the file, the
@@ -132,12 +187,8 @@ public enum Safetensors {
             position = entry.end
         }
         guard position == payload else { throw corrupt("\(payload - position) bytes after the last tensor") }
+        try verifyChecksum(data, headerEnd: headerEnd, metadata: metadata, path: path)
         let dataBytes = data.subdata(in: headerEnd..<data.endIndex)
-        if let recorded = metadata[checksumKey] {
-            guard UInt32(recorded) == checksum(dataBytes) else {
-                throw corrupt("its tensor data do not match the checksum recorded when it was written: the file was changed or damaged")
-            }
-        }
         var tensors: [String: Tensor] = [:]
         for entry in entries {
             var tensor = Tensor(uninitializedShape: entry.shape)
@@ -152,10 +203,39 @@ public enum Safetensors {
         return (tensors, metadata)
     }
 
-    /// zlib's CRC-32 of `bytes` (zlib ships with the course for the data files already).
-    public static func checksum(_ bytes: Data) -> UInt32 {
+    /// Checks the file's CRC-32 (see `checksumKey`): present, eight hex digits, found once
+    /// in the header as `write` writes it, and equal to the CRC-32 of the file's bytes
+    /// with those digits set to zeros.
+    static func verifyChecksum(_ data: Data, headerEnd: Int, metadata: [String: String], path: String) throws {
+        func corrupt(_ reason: String) -> Failure { .corrupt(path: path, reason: reason) }
+        guard let recorded = metadata[checksumKey] else {
+            if metadata[dataOnlyChecksumKey] != nil {
+                throw corrupt("it has no checksum over its header, only over its data: it was written by an older version of the course; run the chapter again to write it anew")
+            }
+            throw corrupt("it has no \(checksumKey) checksum in its metadata: it was not written by this course, or was edited; run the chapter again to write it anew")
+        }
+        let hex = Set("0123456789abcdef")
+        guard recorded.count == 8, recorded.allSatisfy({ hex.contains($0) }), let value = UInt32(recorded, radix: 16) else {
+            throw corrupt("its \(checksumKey) checksum \"\(recorded)\" is not eight hex digits: the file was changed or damaged")
+        }
+        let entry = checksumEntryPrefix + Data("\(recorded)\"".utf8)
+        let headerRange = (data.startIndex + 8)..<headerEnd
+        guard let found = data.range(of: entry, in: headerRange),
+              data.range(of: entry, in: found.upperBound..<headerEnd) == nil else {
+            throw corrupt("its \(checksumKey) checksum is not written as this course writes it: the file was changed or damaged")
+        }
+        let digits = found.lowerBound + checksumEntryPrefix.count
+        let computed = checksum(Data("00000000".utf8), after: checksum(data[data.startIndex..<digits]))
+        guard checksum(data[(digits + 8)..<data.endIndex], after: computed) == value else {
+            throw corrupt("its header or tensor data do not match the checksum recorded when it was written: the file was changed or damaged")
+        }
+    }
+
+    /// zlib's CRC-32 of `bytes` (zlib ships with the course for the data files already),
+    /// continuing `previous`, the CRC-32 of the bytes before them (none by default).
+    public static func checksum(_ bytes: Data, after previous: UInt32? = nil) -> UInt32 {
         bytes.withUnsafeBytes { raw -> UInt32 in
-            var crc = crc32(0, nil, 0)
+            var crc = previous.map { uLong($0) } ?? crc32(0, nil, 0)
             var start = raw.baseAddress?.assumingMemoryBound(to: Bytef.self)
             var remaining = raw.count
             while remaining > 0, let chunkStart = start {

@@ -7,6 +7,12 @@ import Training
 // Adam's moments, random streams, iteration, learning curve, best model), written and
 // read beside the safetensors format they use.
 
+/// The largest iteration or generator optimiser step a training checkpoint may record:
+/// Course's `TrainingLength.maximumIterations` (Checkpoints does not import Course), the
+/// longest run a chapter accepts. Counts read from a file are bounded by it before they
+/// are used, so that continuing a run can never overflow them (Adam's step counter).
+public let maximumCheckpointIterations = 1_000_000_000
+
 extension FlowTrainer {
     /// Writes everything needed to resume: the model, Adam's moments and step, the noise
     /// stream, the iteration, the learning curve and the best model so far. Atomic.
@@ -51,14 +57,17 @@ extension FlowTrainer {
         return (tensors, metadata)
     }
 
-    /// Restores a checkpoint written by `saveCheckpoint` for the same model description.
-    public func loadCheckpoint(from path: String, description: String) throws {
+    /// Restores a checkpoint written by `saveCheckpoint` for the same model description,
+    /// for a run of `maximumIterations` iterations: a checkpoint already past them is
+    /// refused (its weights are not those of a run that long).
+    public func loadCheckpoint(from path: String, description: String, maximumIterations: Int) throws {
         let (tensors, metadata) = try Safetensors.read(path)
-        try restore(tensors: tensors, metadata: metadata, source: path, description: description)
+        try restore(tensors: tensors, metadata: metadata, source: path, description: description, maximumIterations: maximumIterations)
     }
 
     /// Restores the state `checkpointContents` wrote; `source` names the file in errors.
-    func restore(tensors: [String: Tensor], metadata: [String: String], source path: String, description: String) throws {
+    func restore(tensors: [String: Tensor], metadata: [String: String], source path: String, description: String,
+                 maximumIterations: Int) throws {
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else { throw CheckpointMismatch(source: path, reason: "metadata lacks \(key)") }
             return value
@@ -73,6 +82,12 @@ extension FlowTrainer {
               let state = UInt64(try field("noise_state")), let increment = UInt64(try field("noise_increment")),
               savedIteration >= 0, adamStep >= 0, let savedBatch = Int(try field("batch_size")) else {
             throw CheckpointMismatch(source: path, reason: "its iteration, optimiser step, noise state or batch size is malformed")
+        }
+        guard savedIteration <= maximumCheckpointIterations, adamStep <= maximumCheckpointIterations else {
+            throw CheckpointMismatch(source: path, reason: "its iteration \(savedIteration) or optimiser step \(adamStep) is beyond the \(maximumCheckpointIterations) iterations a run can have")
+        }
+        guard savedIteration <= maximumIterations else {
+            throw CheckpointMismatch(source: path, reason: "the checkpoint is at iteration \(savedIteration), past the \(maximumIterations) iterations asked for; ask for at least \(savedIteration) or start without --resume")
         }
         guard savedBatch == batchSize else {
             throw CheckpointMismatch(source: path, reason: "it was trained with batch size \(savedBatch), this run uses \(batchSize)")
@@ -96,7 +111,7 @@ extension FlowTrainer {
         optimiser.restore(step: adamStep, firstMoments: first, secondMoments: second)
         let bestTensors = tensors.filter { $0.key.hasPrefix("best.") }.map { (String($0.key.dropFirst(5)), $0.value) }
         var best: (iteration: Int, validationNLL: Double)?
-        if let i = metadata["best_iteration"].flatMap(Int.init), i >= 0, let v = metadata["best_validation_nll"].flatMap(Double.init) {
+        if let i = metadata["best_iteration"].flatMap(Int.init), (0...savedIteration).contains(i), let v = metadata["best_validation_nll"].flatMap(Double.init) {
             best = (i, v)
         }
         resume(iteration: savedIteration, noise: RandomGenerator(restoring: (state, increment)), history: savedHistory,
@@ -115,19 +130,36 @@ extension AdversarialTrainer {
         tensors += momentTensors(of: criticOptimiser, for: critic, prefix: "critic_adam")
         let snapshot = randomness.snapshot
         metadata["objective"] = objective.rawValue
+        // What the generator was trained under, part of the run's identity (see `loadCheckpoint`).
+        metadata["lambda"] = String(lambda)
+        metadata["critic_steps"] = String(criticSteps)
         metadata["critic_adam_step"] = String(criticOptimiser.step)
         metadata["critic_noise_state"] = String(snapshot.state)
         metadata["critic_noise_increment"] = String(snapshot.increment)
         try Safetensors.write(tensors, metadata: metadata, to: path)
     }
 
-    /// Restores a checkpoint written by `saveCheckpoint` for the same model and objective.
-    public func loadCheckpoint(from path: String, description: String) throws {
+    /// Restores a checkpoint written by `saveCheckpoint` for the same model and objective,
+    /// trained under the same λ (hybrid) and number of critic steps (ADV and hybrid), for
+    /// a run of `maximumIterations` iterations (see `FlowTrainer.loadCheckpoint`).
+    public func loadCheckpoint(from path: String, description: String, maximumIterations: Int) throws {
         let (tensors, metadata) = try Safetensors.read(path)
         guard metadata["objective"] == objective.rawValue else {
             throw CheckpointMismatch(source: path, reason: "it was written for objective '\(metadata["objective"] ?? "none")', this run trains '\(objective.rawValue)'")
         }
-        guard let step = metadata["critic_adam_step"].flatMap(Int.init), step >= 0,
+        guard let savedLambda = metadata["lambda"].flatMap(Float.init), let savedSteps = metadata["critic_steps"].flatMap(Int.init) else {
+            throw CheckpointMismatch(source: path, reason: "it does not record the lambda and critic steps it was trained with: it was written by an older version of the course; start without --resume")
+        }
+        // MLE uses neither, ADV no λ: only what shaped the weights must match.
+        if objective == .hybrid && savedLambda != lambda {
+            throw CheckpointMismatch(source: path, reason: "it was trained with lambda \(savedLambda), this run uses \(lambda); pass --lambda \(savedLambda) or start without --resume")
+        }
+        if objective != .mle && savedSteps != criticSteps {
+            throw CheckpointMismatch(source: path, reason: "it was trained with \(savedSteps) critic steps per iteration, this run uses \(criticSteps); pass --n-critic \(savedSteps) or start without --resume")
+        }
+        // The critic takes `criticSteps` Adam steps per iteration.
+        let (criticLimit, overflow) = maximumCheckpointIterations.multipliedReportingOverflow(by: max(criticSteps, 1))
+        guard let step = metadata["critic_adam_step"].flatMap(Int.init), (0...(overflow ? Int.max - 1 : criticLimit)).contains(step),
               let state = metadata["critic_noise_state"].flatMap(UInt64.init),
               let increment = metadata["critic_noise_increment"].flatMap(UInt64.init) else {
             throw CheckpointMismatch(source: path, reason: "its critic metadata is missing or malformed")
@@ -135,7 +167,8 @@ extension AdversarialTrainer {
         let criticTensors = Dictionary(uniqueKeysWithValues: tensors.compactMap { key, value in
             key.hasPrefix("critic.") ? (String(key.dropFirst("critic.".count)), value) : nil })
         let (first, second) = try savedMoments(for: critic, prefix: "critic_adam", in: tensors, source: path)
-        try generatorTrainer.restore(tensors: tensors, metadata: metadata, source: path, description: description)
+        try generatorTrainer.restore(tensors: tensors, metadata: metadata, source: path, description: description,
+                                     maximumIterations: maximumIterations)
         try Checkpoints.restore(critic, from: criticTensors, source: path)
         criticOptimiser.restore(step: step, firstMoments: first, secondMoments: second)
         resume(randomness: RandomGenerator(restoring: (state, increment)))

@@ -8,7 +8,9 @@ public enum CIFAR10 {
 
     /// Reads one batch file into [N, 3, 32, 32] with pixels divided by 255.
     public static func readBatch(_ path: String) throws -> LabelledImages {
-        let bytes = try readPossiblyCompressedFile(path)
+        // No batch holds more than the whole data set: a gzip bomb stops there.
+        let bytes = try readPossiblyCompressedFile(path, limit: 60_000 * recordLength,
+                                                   whatLimits: "of the 60,000 records CIFAR-10 has in all")
         guard !bytes.isEmpty else { throw DataError.malformed(path: path, reason: "empty file") }
         guard bytes.count % recordLength == 0 else {
             let whole = bytes.count / recordLength

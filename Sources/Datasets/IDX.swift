@@ -34,27 +34,30 @@ public struct LabelledImages {
 /// sizes, then the bytes in row-major order.
 public enum IDX {
     /// Reads an IDX file of unsigned bytes (optionally gzip-compressed): its sizes and data.
+    /// The header is read first, and no more than the bytes it announces (and one to tell
+    /// that there are more) are decompressed: a gzip bomb is refused, not inflated.
     public static func read(_ path: String, expectedDimensions: Int) throws -> (sizes: [Int], data: ArraySlice<UInt8>) {
-        let bytes = try readPossiblyCompressedFile(path)
-        guard bytes.count >= 4 else {
-            throw DataError.malformed(path: path, reason: "\(bytes.count) bytes, shorter than the 4-byte magic number")
+        let file = try CompressedFileReader(path)
+        let magic = try file.read(upTo: 4)
+        guard magic.count == 4 else {
+            throw DataError.malformed(path: path, reason: "\(magic.count) bytes, shorter than the 4-byte magic number")
         }
-        guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
-            let magic = bytes[0..<4].map { String(format2: $0) }.joined()
-            throw DataError.malformed(path: path, reason: "magic number 0x\(magic) is not that of an IDX file of unsigned bytes (0x000008..)")
+        guard magic[0] == 0, magic[1] == 0, magic[2] == 0x08 else {
+            let hex = magic.map { String(format2: $0) }.joined()
+            throw DataError.malformed(path: path, reason: "magic number 0x\(hex) is not that of an IDX file of unsigned bytes (0x000008..)")
         }
-        let dimensions = Int(bytes[3])
+        let dimensions = Int(magic[3])
         guard dimensions == expectedDimensions else {
             throw DataError.malformed(path: path, reason: "\(dimensions) dimensions, expected \(expectedDimensions)")
         }
-        let headerLength = 4 + 4 * dimensions
-        guard bytes.count >= headerLength else {
-            throw DataError.malformed(path: path, reason: "header cut short at \(bytes.count) bytes")
+        let sizeBytes = try file.read(upTo: 4 * dimensions)
+        guard sizeBytes.count == 4 * dimensions else {
+            throw DataError.malformed(path: path, reason: "header cut short at \(4 + sizeBytes.count) bytes")
         }
         var sizes: [Int] = []
         for d in 0..<dimensions {
-            let o = 4 + 4 * d
-            sizes.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
+            let o = 4 * d
+            sizes.append(Int(sizeBytes[o]) << 24 | Int(sizeBytes[o + 1]) << 16 | Int(sizeBytes[o + 2]) << 8 | Int(sizeBytes[o + 3]))
         }
         // Sizes are 32-bit; anything above 100 million items or 10,000 pixels a side is
         // not an image data set and would only make us allocate absurd amounts.
@@ -62,14 +65,14 @@ public enum IDX {
             throw DataError.malformed(path: path, reason: "implausible sizes \(sizes)")
         }
         let expected = sizes.reduce(1, *)
-        let actual = bytes.count - headerLength
-        guard actual >= expected else {
-            throw DataError.truncated(path: path, expectedBytes: expected, actualBytes: actual)
+        let data = try file.read(upTo: expected)
+        guard data.count == expected else {
+            throw DataError.truncated(path: path, expectedBytes: expected, actualBytes: data.count)
         }
-        guard actual == expected else {
-            throw DataError.malformed(path: path, reason: "\(actual - expected) bytes beyond the \(expected) its header announces")
+        guard try file.atEnd() else {
+            throw DataError.malformed(path: path, reason: "more bytes than the \(expected) its header announces; reading stopped there")
         }
-        return (sizes, bytes[headerLength...])
+        return (sizes, data[...])
     }
 
     /// Reads an image file ([N, rows, cols]) and its label file ([N]) into [N, 1, rows, cols]

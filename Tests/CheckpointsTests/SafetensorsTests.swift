@@ -28,7 +28,7 @@ struct SafetensorsTests {
         return nil
     }
 
-    @Test("a round trip gives every tensor and metadata entry back exactly, with a CRC-32 of the data")
+    @Test("a round trip gives every tensor and metadata entry back exactly, with a CRC-32 of the file")
     func roundTrip() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
@@ -107,6 +107,87 @@ struct SafetensorsTests {
         #expect(error?.description.contains(path) == true)
     }
 
+    /// The header length and the header's JSON text of a file's bytes.
+    func headerText(_ bytes: [UInt8]) -> (length: Int, text: String) {
+        let length = (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
+        return (length, String(decoding: bytes[8..<(8 + length)], as: UTF8.self))
+    }
+
+    /// `bytes` with the first `from` in its header replaced by `to`, of the same length
+    /// (nil when the header lacks it).
+    func replacing(_ from: String, with to: String, inHeaderOf bytes: [UInt8]) -> [UInt8]? {
+        precondition(from.utf8.count == to.utf8.count)
+        let (length, _) = headerText(bytes)
+        guard let range = Data(bytes).range(of: Data(from.utf8), in: 8..<(8 + length)) else { return nil }
+        var edited = bytes
+        edited.replaceSubrange(range, with: Array(to.utf8))
+        return edited
+    }
+
+    @Test("the checksum is the CRC-32 of every byte of the file with its own eight digits as zeros")
+    func checksumDefinition() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(scratch))))
+        let (_, text) = headerText(bytes)
+        let recorded = try #require(try Safetensors.read(scratch.file("model.safetensors")).metadata[Safetensors.checksumKey])
+        #expect(recorded.count == 8)
+        // The entry, found in the header's text, with its digits zeroed in the file's bytes.
+        let entry = "\"\(Safetensors.checksumKey)\":\"\(recorded)\""
+        let range = try #require(text.range(of: entry))
+        #expect(text.range(of: entry, range: range.upperBound..<text.endIndex) == nil, "the entry occurs once")
+        let digits = 8 + text.utf8.distance(from: text.startIndex, to: range.lowerBound) + entry.utf8.count - 9
+        for i in digits..<(digits + 8) { bytes[i] = UInt8(ascii: "0") }
+        #expect(UInt32(recorded, radix: 16) == referenceCRC32(bytes))
+    }
+
+    @Test("a changed byte anywhere in the header length or the JSON header (metadata, shapes, offsets, padding, the checksum itself) is refused")
+    func checksumCoversTheHeader() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(scratch))))
+        let (length, _) = headerText(original)
+        for i in 0..<(8 + length) {
+            for flip: UInt8 in [0x01, 0x20] {
+                var bytes = original
+                bytes[i] ^= flip
+                let error = failure { _ = try Safetensors.parse(Data(bytes), path: "edited.safetensors") }
+                #expect(error?.description.hasPrefix("edited.safetensors: ") == true, "byte \(i) ^ \(flip) accepted")
+            }
+        }
+    }
+
+    @Test("a metadata value edited by hand, the JSON still valid, is refused by the checksum")
+    func editedMetadata() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let path = try written(scratch, metadata: ["model": "test", "adam_step": "12"])
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for (from, to) in [("\"adam_step\":\"12\"", "\"adam_step\":\"99\""), ("\"model\":\"test\"", "\"model\":\"tesu\"")] {
+            let edited = Data(try #require(replacing(from, with: to, inHeaderOf: original), "\(from) not found"))
+            let error = failure { _ = try Safetensors.parse(edited, path: path) }
+            #expect(error?.description == "\(path): not a valid checkpoint (its header or tensor data do not match the checksum recorded when it was written: the file was changed or damaged)")
+        }
+    }
+
+    @Test("a file without its checksum is refused, with a sentence for the previous version's data-only checksum")
+    func missingChecksum() throws {
+        let entries = "\"t\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}"
+        let bare = handMade("{\(entries), \"__metadata__\": {\"model\": \"test\"}}", dataBytes: 8)
+        #expect(failure { _ = try Safetensors.parse(bare, path: "bare.safetensors") }?.description
+                == "bare.safetensors: not a valid checkpoint (it has no crc32 checksum in its metadata: it was not written by this course, or was edited; run the chapter again to write it anew)")
+        // The previous version's checksum of the data, correct for these 8 zero bytes: not enough.
+        let old = handMade("{\(entries), \"__metadata__\": {\"data_crc32\": \"\(referenceCRC32([UInt8](repeating: 0, count: 8)))\"}}", dataBytes: 8)
+        let message = failure { _ = try Safetensors.parse(old, path: "old.safetensors") }?.description
+        #expect(message == "old.safetensors: not a valid checkpoint (it has no checksum over its header, only over its data: it was written by an older version of the course; run the chapter again to write it anew)")
+        // A written file with the checksum entry renamed (its length kept): refused too.
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try written(scratch))))
+        let renamed = Data(try #require(replacing("\"crc32\":", with: "\"crc33\":", inHeaderOf: file)))
+        #expect(failure { _ = try Safetensors.parse(renamed, path: "renamed.safetensors") }?.description.contains("no crc32 checksum") == true)
+    }
+
     @Test("non-finite weights are reported with the file and tensor names")
     func nonFinite() throws {
         let scratch = try ScratchFolder()
@@ -165,6 +246,39 @@ struct SafetensorsTests {
         #expect(try scratch.contents().filter { $0.contains(".partial-") }.isEmpty)
     }
 
+    @Test("the next write of a name removes the temporary files of dead writers, and keeps a live writer's and other names'")
+    func stalePartials() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        // A PID that names no process: a child that has exited and been waited for.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        try #require(kill(dead, 0) != 0 && errno == ESRCH, "PID \(dead) was reused")
+        let stale = "model.safetensors.partial-\(dead)-17"
+        let live = "model.safetensors.partial-\(getpid())-18"
+        let otherName = "other.safetensors.partial-\(dead)-19"
+        let noPID = "model.safetensors.partial-x-20"
+        for name in [stale, live, otherName, noPID] { _ = try scratch.write([1, 2, 3], to: name) }
+        try Safetensors.write(Self.tensors, to: scratch.file("model.safetensors"))
+        #expect(try scratch.contents() == [live, noPID, "model.safetensors", otherName].sorted())
+    }
+
+    @Test("a write whose rename fails leaves no temporary file")
+    func failedRenameCleansUp() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        // A folder that is not empty under the target name: rename(2) refuses to replace it.
+        let path = scratch.file("model.safetensors")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        _ = try scratch.write([1], to: "model.safetensors/inside")
+        let error = failure { try Safetensors.write(Self.tensors, to: path) }
+        #expect(error?.description.hasPrefix("\(path): cannot write: ") == true)
+        #expect(try scratch.contents() == ["model.safetensors"])
+    }
+
     @Test("400 random mutations of a valid checkpoint: each is read or rejected with a Failure, never a trap")
     func fuzz() throws {
         let scratch = try ScratchFolder()
@@ -174,7 +288,7 @@ struct SafetensorsTests {
         var rejected = 0, accepted = 0
         for _ in 0..<400 {
             var bytes = original
-            switch source.next(below: 5) {
+            switch source.next(below: 7) {
             case 0: // flip bits anywhere
                 for _ in 0...source.next(below: 4) { bytes[source.next(below: bytes.count)] ^= UInt8(1 << source.next(below: 8)) }
             case 1: // a random byte in the header
@@ -183,6 +297,15 @@ struct SafetensorsTests {
                 bytes = Array(bytes.prefix(source.next(below: bytes.count)))
             case 3: // bytes inserted
                 bytes.insert(contentsOf: (0..<source.next(below: 9)).map { _ in source.nextByte() }, at: source.next(below: bytes.count))
+            case 4: // a metadata value's letter changed in the header, the JSON still valid
+                let letters = bytes.indices.prefix(8 + 300).filter { (0x61...0x7a).contains(bytes[$0]) && $0 >= 8 }
+                if let i = letters.isEmpty ? nil : letters[source.next(below: letters.count)] { bytes[i] = 0x61 + UInt8(source.next(below: 26)) }
+            case 5: // the checksum entry deleted from the header (the JSON still valid)
+                let (_, text) = headerText(bytes)
+                if let range = text.range(of: #""crc32":"[0-9a-f]{8}","#, options: .regularExpression) {
+                    let entry = String(text[range])
+                    bytes = replacing(entry, with: String(repeating: " ", count: entry.utf8.count), inHeaderOf: bytes) ?? bytes
+                }
             default: // a digit in the header changed, so that sizes and offsets move
                 let digits = bytes.indices.prefix(8 + 300).filter { (0x30...0x39).contains(bytes[$0]) && $0 >= 8 }
                 if let i = digits.isEmpty ? nil : digits[source.next(below: digits.count)] { bytes[i] = 0x30 + UInt8(source.next(below: 10)) }
@@ -190,14 +313,27 @@ struct SafetensorsTests {
             do {
                 _ = try Safetensors.parse(Data(bytes), path: "fuzz.safetensors")
                 accepted += 1
+                // The checksum covers every byte: only an unchanged file is read.
+                #expect(bytes == original, "a changed file was accepted")
             } catch let error as Safetensors.Failure {
                 #expect(error.description.hasPrefix("fuzz.safetensors"))
+                #expect(bytes != original, "the unchanged file was refused: \(error)")
                 rejected += 1
             }
         }
-        // Most mutations must be caught (the checksum covers the data; the header is checked).
         #expect(rejected > 300, "\(rejected) of 400 mutations rejected, \(accepted) accepted")
     }
+}
+
+/// The CRC-32 of zlib and gzip (reflected polynomial 0xEDB88320, initial value and final
+/// xor 0xFFFFFFFF), bit by bit: an oracle independent of the zlib the library calls.
+func referenceCRC32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return ~crc
 }
 
 /// Errors gathered from several threads.

@@ -197,6 +197,32 @@ struct IDXTests {
         }
     }
 
+    @Test("a gzip bomb (256 MiB of zeros in a 260 KB file after a header that announces 8 bytes) is refused at the ninth byte")
+    func gzipBomb() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        // gzip members may be concatenated and zlib reads them as one stream: the IDX file
+        // of 2 x 2 x 2 bytes, then 256 members of 1 MiB of zeros each.
+        let zeros = try gzipped([UInt8](repeating: 0, count: 1 << 20))
+        let header = try gzipped(idxFile(sizes: [2, 2, 2], data: [1, 2, 3, 4, 5, 6, 7, 8]))
+        let path = try scratch.write(header + Array((0..<256).map { _ in zeros }.joined()), to: "bomb-idx3-ubyte.gz")
+        let started = Date()
+        let error = dataError { _ = try IDX.read(path, expectedDimensions: 3) }
+        #expect(error == .malformed(path: path, reason: "more bytes than the 8 its header announces; reading stopped there"))
+        #expect(error.map { "\($0)" }?.contains("\n") == false)
+        // Inflating 256 MiB takes a second or more; the header and nine bytes take far less.
+        #expect(Date().timeIntervalSince(started) < 0.5)
+        // The same file without the bomb reads.
+        let plain = try scratch.write(header, to: "plain-idx3-ubyte.gz")
+        #expect(try IDX.read(plain, expectedDimensions: 3).data.elementsEqual([1, 2, 3, 4, 5, 6, 7, 8]))
+        // A raw read with a limit stops there too (as CIFAR-10's batches are read).
+        let limited = dataError { _ = try readPossiblyCompressedFile(path, limit: 1000, whatLimits: "a test allows") }
+        #expect(limited == .malformed(path: path, reason: "it holds more than the 1000 bytes a test allows; reading stopped there"))
+        // The limit is inclusive: the 24 bytes of the plain file read under a limit of 24, not 23.
+        #expect(try readPossiblyCompressedFile(plain, limit: 24, whatLimits: "a test allows") == idxFile(sizes: [2, 2, 2], data: [1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(dataError { _ = try readPossiblyCompressedFile(plain, limit: 23, whatLimits: "a test allows") }?.kind == "malformed")
+    }
+
     @Test("a gzip stream with a corrupted body fails its check")
     func corruptGzip() throws {
         let scratch = try ScratchFolder()

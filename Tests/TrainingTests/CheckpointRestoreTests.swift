@@ -34,11 +34,11 @@ struct CheckpointRestoreTests {
         return path
     }
 
-    func refusal(_ path: String, seed: UInt64 = 5) -> (message: String?, untouched: Bool) {
+    func refusal(_ path: String, seed: UInt64 = 5, maximumIterations: Int = 10) -> (message: String?, untouched: Bool) {
         let fresh = Self.trainer(seed: seed)
         let before = stateTensors(of: fresh.model).map(\.1.values)
         do {
-            try fresh.loadCheckpoint(from: path, description: "toy")
+            try fresh.loadCheckpoint(from: path, description: "toy", maximumIterations: maximumIterations)
             return (nil, false)
         } catch {
             return ("\(error)", stateTensors(of: fresh.model).map(\.1.values) == before && fresh.iteration == 0)
@@ -51,13 +51,17 @@ struct CheckpointRestoreTests {
         defer { scratch.remove() }
         let path = try Self.checkpoint(in: scratch) { _ in }
         let fresh = Self.trainer()
-        try fresh.loadCheckpoint(from: path, description: "toy")
+        try fresh.loadCheckpoint(from: path, description: "toy", maximumIterations: 10)
         #expect(fresh.iteration == 2)
     }
 
     @Test("negative or malformed counters, garbage history, another seed or batch size: refused, trainer unchanged",
           arguments: [("iteration", "-5", "malformed"), ("adam_step", "x", "malformed"), ("noise_state", "-1", "malformed"),
-                      ("history", "{not json", "history"), ("seed", "6", "seed 6"), ("batch_size", "4", "batch size 4")])
+                      ("history", "{not json", "history"), ("seed", "6", "seed 6"), ("batch_size", "4", "batch size 4"),
+                      // Counts that would overflow Adam's step or claim an endless run (the checksum is valid).
+                      ("iteration", "9223372036854775807", "iteration 9223372036854775807 or optimiser step 2 is beyond the 1000000000"),
+                      ("iteration", "1000000001", "beyond the 1000000000 iterations"),
+                      ("adam_step", "9223372036854775807", "optimiser step 9223372036854775807 is beyond the 1000000000")])
     func refused(key: String, value: String, expected: String) throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
@@ -66,6 +70,56 @@ struct CheckpointRestoreTests {
         #expect(message?.hasPrefix(path) == true)
         #expect(message?.contains(expected) == true, "\(message ?? "accepted")")
         #expect(untouched)
+    }
+
+    @Test("resuming a run shorter than the checkpoint is refused; one as long or longer resumes")
+    func fewerIterations() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let path = try Self.checkpoint(in: scratch) { _ in }
+        let (message, untouched) = refusal(path, maximumIterations: 1)
+        #expect(message == "\(path): does not fit this run: the checkpoint is at iteration 2, past the 1 iterations asked for; "
+                + "ask for at least 2 or start without --resume")
+        #expect(untouched)
+        for total in [2, 3] {
+            let fresh = Self.trainer()
+            try fresh.loadCheckpoint(from: path, description: "toy", maximumIterations: total)
+            #expect(fresh.iteration == 2)
+        }
+    }
+
+    @Test("a model file whose metadata asks for a huge or empty flow is refused before anything is built",
+          arguments: [["architecture": "realnvp", "features": "1000000", "blocks": "1000000"],
+                      ["architecture": "realnvp", "features": "513", "blocks": "8"],
+                      ["architecture": "realnvp", "features": "64", "blocks": "65"],
+                      ["architecture": "realnvp", "features": "0", "blocks": "8"],
+                      ["architecture": "realnvp", "features": "9223372036854775807", "blocks": "9223372036854775807"],
+                      ["architecture": "nice", "hidden": "1000000", "depth": "5"],
+                      ["architecture": "nice", "hidden": "1000", "depth": "1000000"]])
+    func hugeArchitecture(metadata: [String: String]) throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        // A small flow's weights under metadata that describes another, huge one.
+        let path = scratch.file("huge.safetensors")
+        try saveModel(Self.trainer().model, metadata: metadata, to: path)
+        var generator = RandomGenerator(seed: 1)
+        do {
+            _ = try loadFlow(from: path, generator: &generator)
+            Issue.record("accepted \(metadata)")
+        } catch let error as CheckpointMismatch {
+            #expect("\(error)".hasPrefix("\(path): does not fit this run: its "), "\(error)")
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+
+    @Test("the largest sizes chapter 05 accepts are read back from metadata")
+    func largestArchitecture() throws {
+        #expect(try FlowArchitecture(metadata: ["architecture": "realnvp", "features": "512", "blocks": "64"], source: "x")
+                == .realNVP(features: 512, blocks: 64))
+        #expect(try FlowArchitecture(metadata: ["architecture": "realnvp", "features": "1", "blocks": "1"], source: "x")
+                == .realNVP(features: 1, blocks: 1))
+        #expect(try FlowArchitecture(metadata: ["architecture": "nice", "hidden": "4096", "depth": "32"], source: "x")
+                == .nice(hidden: 4096, depth: 32))
     }
 
     @Test("resuming under another seed is refused and names the checkpoint's seed")
