@@ -134,6 +134,12 @@ public enum Safetensors {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Failure.io(path: path, reason: "no such file") }
         guard !isFolder.boolValue else { throw Failure.io(path: path, reason: "is a folder, not a checkpoint file") }
+        // A device or a pipe in a checkpoint's place (a link to /dev/zero) would be read
+        // without end: only a regular file is a checkpoint.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw Failure.io(path: path, reason: "is not a regular file (a device, a pipe or a socket), so not a checkpoint")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw Failure.io(path: path, reason: "cannot read: \(String(cString: strerror(errno)))")

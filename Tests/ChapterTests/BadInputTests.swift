@@ -111,6 +111,28 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.file("ch02-results.json")))
     }
 
+    @Test("chapter 03 --resume with no checkpoint yet starts from the beginning with a note (it failed)")
+    func resumeWithoutCheckpoint() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let (status, errors) = try Self.run("chapter03-realnvp", ["--quick", "--resume", "--iterations", "2", "--evaluate-every", "1",
+                                                                  "--validation-images", "100", "--test-images", "100",
+                                                                  "--out", scratch.file("out"), "--checkpoint-dir", scratch.file("models")])
+        #expect(status == 0, "\(errors)")
+        #expect(errors.contains("not found: training starts from the beginning"), "\(errors)")
+    }
+
+    @Test("a negative number after an option is read as its value (it said 'Missing value')")
+    func negativeAfterOption() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        // u·w = -0.6·2.5 + 1.2 = -0.3: an invertible flow, so the run goes through.
+        let (status, errors) = try Self.run("chapter01-change-of-variables", ["--quick", "--planar-u", "-0.6,1.2", "--out", scratch.path])
+        #expect(status == 0, "\(errors)")
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.file("ch01-results.json")))) as? [String: Any]
+        #expect(abs((results?["planar_u_dot_w"] as? Double ?? 0) + 0.3) < 1e-6)
+    }
+
     @Test("--out naming a dangling symbolic link says so")
     func danglingLink() throws {
         let scratch = try ScratchFolder()

@@ -83,6 +83,20 @@ struct SafetensorsTests {
         return data
     }
 
+    @Test("a link to a device in a checkpoint's place is refused as not a regular file (it said 'No such file')")
+    func deviceInPlace() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let link = scratch.file("model.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/zero")
+        do {
+            _ = try Safetensors.read(link)
+            Issue.record("a link to /dev/zero was read as a checkpoint")
+        } catch {
+            #expect("\(error)".contains("is not a regular file"), "\(error)")
+        }
+    }
+
     @Test("a shape whose byte count overflows is reported, not trapped on")
     func overflowingShape() throws {
         // 2^62 x 4 elements: the element count overflows; 2^61 x 2: the byte count does.
