@@ -32,12 +32,17 @@ public final class ProgressLine {
             lastLoggedTenth = tenth
         }
         lastPrint = now
-        let seconds = elapsed
+        let text = line(done, seconds: elapsed, metric: metric)
+        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + (interactive && !finished ? "" : "\n")).utf8))
+    }
+
+    /// The line for `done` steps after `seconds`: the count, the rate, the time left at that
+    /// rate (never below zero) and the metric.
+    public func line(_ done: Int, seconds: Double, metric: String = "") -> String {
         let rate = Double(done) / max(seconds, 1e-9)
         let left = rate > 0 ? Double(max(total - done, 0)) / rate : 0
-        let text = String(format: "%@ %d/%d  %.1f %@/s  %@ left  %@", label, done, total, rate, unit,
-                          ProgressLine.clock(left), metric)
-        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + (interactive && !finished ? "" : "\n")).utf8))
+        return String(format: "%@ %d/%d  %.1f %@/s  %@ left  %@", label, done, total, rate, unit,
+                      ProgressLine.clock(left), metric)
     }
 
     static func clock(_ seconds: Double) -> String {

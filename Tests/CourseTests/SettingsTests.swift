@@ -199,3 +199,17 @@ struct TypedResultsTests {
         #expect(read.curve[0] == 1 && read.curve[1].isNaN && read.curve[2] == .infinity)
     }
 }
+
+@Suite("Progress lines")
+struct ProgressLineTests {
+    /// AIS over 10,000 images runs in groups, and reported "22/20 ... 0:-27 left" against
+    /// the first group's step count; the total now follows what the work reports.
+    @Test("the total follows the work, and the time left is never negative")
+    func totals() {
+        let progress = ProgressLine("AIS", total: 20)
+        #expect(progress.line(10, seconds: 10) == "AIS 10/20  1.0 it/s  0:10 left  ")
+        progress.update(22, total: 40)
+        #expect(progress.line(22, seconds: 22) == "AIS 22/40  1.0 it/s  0:18 left  ")
+        #expect(progress.line(50, seconds: 50).contains("0:00 left"))
+    }
+}
