@@ -123,9 +123,9 @@ do {
     let quick = preset.hasSuffix("quick")
     // 1. Load the data and chapter 05's three models (a missing or mismatched model is
     //    reported before anything is trained here): where chapter 05 run with the same
-    //    preset and --dataset saved them.
+    //    preset, seed and --dataset saved them.
     let modelsRun = RunPlan(chapter: "ch05", changes: (run.preset == "default" ? [] : [run.preset])
-                                + run.plan.changes.filter { $0.hasPrefix("dataset-") })
+                                + run.plan.changes.filter { $0.hasPrefix("seed-") || $0.hasPrefix("dataset-") })
     let checkpointFolder = try run.checkpointFolder(readingFrom: modelsRun)
     let data = try loadImageData(explicit: settings.dataset, search: run.dataSearch)
     var models: [(Objective, NormalizingFlow)] = []
