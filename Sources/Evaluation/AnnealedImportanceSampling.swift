@@ -55,6 +55,9 @@ public struct AISConfiguration {
     public var schedule: AISSchedule
     /// The acceptance rate the per-chain step sizes are adapted toward.
     public var targetAcceptanceRate: Double = 0.65
+    /// Whether each chain's step size follows its acceptance rate (Wu et al. do); fixed step
+    /// sizes keep every transition exactly reversible, as BDMC's bounds assume.
+    public var adaptsStepSize = true
     /// Images are annealed in groups of at most this many rows (images × chains), each
     /// group as one batch, to bound the memory of the decoder's graph.
     public var maximumBatchRows: Int = 4096
@@ -154,7 +157,8 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             logPrior: @escaping (Variable) -> Variable,
             samplePrior: (Int, inout RandomGenerator) -> Tensor,
             images: Tensor, configuration: AISConfiguration,
-            generator: inout RandomGenerator, progress: ((Int, Int) -> Void)?) -> AISResult {
+            generator: inout RandomGenerator, progress: ((Int, Int) -> Void)?,
+            reverseFrom posterior: Tensor? = nil) -> AISResult {
     let c = configuration
     precondition(c.steps >= 1 && c.leapfrogSteps >= 1 && c.chains >= 1, "AIS needs steps, leapfrog steps and chains ≥ 1")
     precondition(c.noiseStandardDeviation > 0 && c.initialStepSize > 0, "AIS needs σ > 0 and a positive step size")
@@ -171,18 +175,31 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
                                      observations: replicateRows(flat.slice(range, alongAxis: 0), times: c.chains),
                                      sigma: c.noiseStandardDeviation)
         var chains = AISChains(target: target, latentDimension: latentDimension, configuration: c,
-                               samplePrior: samplePrior, generator: &generator)
-        // [book:ais-loop]
-        for t in 1...c.steps {
-            chains.accumulateWeights(from: betas[t - 1], to: betas[t])
-            chains.hamiltonianTransition(beta: betas[t], generator: &generator)
-            progress?(group * c.steps + t, groups * c.steps)
+                               samplePrior: samplePrior, generator: &generator,
+                               start: posterior.map { replicateRows($0.slice(range, alongAxis: 0), times: c.chains) })
+        if posterior != nil {
+            // Reverse AIS (AnnealedImportanceSampling+Bidirectional.swift): the forward
+            // chain read backwards, from an exact posterior sample down to the prior.
+            for t in stride(from: c.steps, through: 1, by: -1) {
+                chains.hamiltonianTransition(beta: betas[t], generator: &generator)
+                chains.accumulateWeights(from: betas[t], to: betas[t - 1])
+                progress?(group * c.steps + c.steps - t + 1, groups * c.steps)
+            }
+        } else {
+            // [book:ais-loop]
+            for t in 1...c.steps {
+                chains.accumulateWeights(from: betas[t - 1], to: betas[t])
+                chains.hamiltonianTransition(beta: betas[t], generator: &generator)
+                progress?(group * c.steps + t, groups * c.steps)
+            }
+            // [/book:ais-loop]
         }
-        // [/book:ais-loop]
         accepted += chains.accepted
         proposed += chains.proposed
         for image in 0..<range.count {
-            logLikelihoods.append(logMeanExp(chains.logWeights[(image * c.chains)..<((image + 1) * c.chains)]))
+            let weights = chains.logWeights[(image * c.chains)..<((image + 1) * c.chains)]
+            // Forward: log p̂ = log-mean-exp of log w. Reverse: the weights estimate 1/p(x).
+            logLikelihoods.append(posterior == nil ? logMeanExp(weights) : -logMeanExp(weights))
         }
     }
     return AISResult(logLikelihoods: logLikelihoods, acceptanceRate: Double(accepted) / Double(max(proposed, 1)))
@@ -291,6 +308,7 @@ struct AISChains {
     let target: AnnealingTarget
     let leapfrogSteps: Int
     let targetAcceptanceRate: Double
+    let adaptsStepSize: Bool
     var position: Tensor            // z, [B, d]
     var current: TargetEvaluation   // at `position`
     var logWeights: [Double]
@@ -298,14 +316,16 @@ struct AISChains {
     var averageAcceptance: [Double]
     var accepted = 0, proposed = 0
 
+    /// Chains starting from `start` [rows, d] when given (reverse AIS), else from the prior.
     init(target: AnnealingTarget, latentDimension d: Int, configuration: AISConfiguration,
-         samplePrior: (Int, inout RandomGenerator) -> Tensor, generator: inout RandomGenerator) {
+         samplePrior: (Int, inout RandomGenerator) -> Tensor, generator: inout RandomGenerator, start: Tensor? = nil) {
         let rows = target.rows
-        let start = samplePrior(rows, &generator)
+        let start = start ?? samplePrior(rows, &generator)
         precondition(start.count == rows * d, "samplePrior(\(rows)) gave shape \(start.shape), expected [\(rows), \(d)]")
         self.target = target
         leapfrogSteps = configuration.leapfrogSteps
         targetAcceptanceRate = configuration.targetAcceptanceRate
+        adaptsStepSize = configuration.adaptsStepSize
         position = start.reshaped([rows, d])
         current = target.evaluate(position)
         logWeights = [Double](repeating: 0, count: rows)
@@ -380,8 +400,10 @@ struct AISChains {
             let probability = logRatio.isNaN ? 0 : Foundation.exp(min(0, logRatio))
             accept[b] = Foundation.log(generator.nextOpenUniform()) < logRatio
             averageAcceptance[b] = 0.9 * averageAcceptance[b] + 0.1 * probability
-            let factor: Float = averageAcceptance[b] > targetAcceptanceRate ? 1.02 : 0.98
-            stepSizes[b] = min(1, max(1e-6, stepSizes[b] * factor))
+            if adaptsStepSize {
+                let factor: Float = averageAcceptance[b] > targetAcceptanceRate ? 1.02 : 0.98
+                stepSizes[b] = min(1, max(1e-6, stepSizes[b] * factor))
+            }
         }
         accepted += accept.lazy.filter { $0 }.count
         proposed += rows

@@ -1,0 +1,83 @@
+import Foundation
+import TensorCore
+import Autodiff
+import Flows
+
+// Bidirectional Monte Carlo (Grosse, Ghahramani and Adams 2015), the check Wu et al. (2017)
+// run on AIS for decoder-based models: how far from log p_σ(x) an AIS estimate can be, measured
+// rather than assumed.
+//
+// On data simulated from the model itself, x = G(z) + σ ε with z ~ p(z) and ε ~ N(0, I), the
+// z that made x is an exact sample of the posterior p(z | x). Two AIS runs then bracket
+// log p_σ(x):
+// - forward AIS from the prior to the posterior: E[w] = p_σ(x), so the log-mean-exp of its
+//   weights is a stochastic lower bound (Jensen);
+// - reverse AIS, the same chain read backwards, from that exact posterior sample down to the
+//   prior: E[w_rev] = 1 / p_σ(x), so minus the log-mean-exp of its weights is a stochastic
+//   upper bound.
+// The gap between the two bounds the error of the forward estimate on such data, at this σ
+// and with this schedule; a schedule long enough to close the gap on simulated data is the
+// one to trust on real images (which the model did not generate, so for them it is evidence,
+// not proof).
+
+/// Both AIS bounds on the same simulated images.
+public struct BDMCResult {
+    /// Forward AIS: stochastic lower bounds on log p_σ(x), one per image.
+    public let lower: AISResult
+    /// Reverse AIS: stochastic upper bounds on log p_σ(x), one per image.
+    public let upper: AISResult
+
+    /// Upper minus lower bound per image (nats): how far the forward estimate can be off.
+    public var gaps: [Double] { zip(upper.logLikelihoods, lower.logLikelihoods).map { $0 - $1 } }
+
+    /// The mean gap over the images.
+    public var meanGap: Double { meanAndStandardError(gaps).mean }
+}
+
+/// Simulates `count` images from the decoder, x = G(z) + σ ε with σ the configuration's
+/// noise, and runs forward and reverse AIS on them with the same configuration. Returns the
+/// simulated images (shaped as the decoder's output) and both bounds. The decoder must map
+/// each row on its own (evaluation mode), as for `annealedImportanceSampling`.
+public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimension: Int,
+                                    logPrior: (Variable) -> Variable,
+                                    samplePrior: (Int, inout RandomGenerator) -> Tensor,
+                                    count: Int, configuration: AISConfiguration, generator: inout RandomGenerator,
+                                    progress: ((Int, Int) -> Void)? = nil) -> (images: Tensor, result: BDMCResult) {
+    let latents = samplePrior(count, &generator).reshaped([count, latentDimension])
+    let means = GradientRecording.withoutRecording { decoder(Variable(latents)).value }
+    let noise = Tensor.normal(means.shape, generator: &generator)
+    let sigma = Float(configuration.noiseStandardDeviation)
+    let images = Tensor.zip(means, noise) { $0 + sigma * $1 }
+    let result = withoutActuallyEscaping(decoder) { decoder in
+        withoutActuallyEscaping(logPrior) { logPrior -> BDMCResult in
+            let half: ((Int, Int) -> Void)? = progress.map { report in { done, total in report(done, 2 * total) } }
+            let secondHalf: ((Int, Int) -> Void)? = progress.map { report in { done, total in report(total + done, 2 * total) } }
+            let lower = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
+                               images: images, configuration: configuration, generator: &generator, progress: half)
+            let upper = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
+                               images: images, configuration: configuration, generator: &generator, progress: secondHalf,
+                               reverseFrom: latents)
+            return BDMCResult(lower: lower, upper: upper)
+        }
+    }
+    return (images, result)
+}
+
+/// Bidirectional Monte Carlo for a normalizing flow used as a generator (G = f⁻¹ with the
+/// flow's own prior), in evaluation mode (restored afterwards).
+public func bidirectionalMonteCarlo(flow model: NormalizingFlow, count: Int, configuration: AISConfiguration,
+                                    generator: inout RandomGenerator,
+                                    progress: ((Int, Int) -> Void)? = nil) -> (images: Tensor, result: BDMCResult) {
+    let wasTraining = model.isTraining
+    model.isTraining = false
+    defer { model.isTraining = wasTraining }
+    let latentShape = model.latentShape
+    let d = latentShape.reduce(1, *)
+    let prior = model.prior
+    return bidirectionalMonteCarlo(
+        decoder: { model.generate($0.reshaped([$0.shape[0]] + latentShape)) },
+        latentDimension: d,
+        logPrior: { prior.logProbability($0) },
+        samplePrior: { n, random in prior.sample(n, shape: [d], generator: &random) },
+        count: count, configuration: configuration, generator: &generator, progress: progress)
+}
