@@ -38,6 +38,12 @@ public struct BDMCResult {
 /// noise, and runs forward and reverse AIS on them with the same configuration. Returns the
 /// simulated images (shaped as the decoder's output) and both bounds. The decoder must map
 /// each row on its own (evaluation mode), as for `annealedImportanceSampling`.
+///
+/// Both runs need the same fixed transitions: a chain whose step size follows its own
+/// acceptance rate is not reversible, and the bounds then cross (measured on the
+/// linear-Gaussian decoder, Tests/EvaluationTests/BDMCTests.swift). Without
+/// `configuration.stepSizes`, an adaptive forward pilot on the same images first tunes one
+/// step size per temperature (`AISResult.stepSizeTrace`), and both runs use that schedule.
 public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimension: Int,
                                     logPrior: (Variable) -> Variable,
                                     samplePrior: (Int, inout RandomGenerator) -> Tensor,
@@ -50,12 +56,20 @@ public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimen
     let images = Tensor.zip(means, noise) { $0 + sigma * $1 }
     let result = withoutActuallyEscaping(decoder) { decoder in
         withoutActuallyEscaping(logPrior) { logPrior -> BDMCResult in
-            let half: ((Int, Int) -> Void)? = progress.map { report in { done, total in report(done, 2 * total) } }
-            let secondHalf: ((Int, Int) -> Void)? = progress.map { report in { done, total in report(total + done, 2 * total) } }
+            // Progress in thirds: the pilot, the forward run, the reverse run.
+            func part(_ k: Int) -> ((Int, Int) -> Void)? {
+                progress.map { report in { done, total in report(k * total + done, 3 * total) } }
+            }
+            var fixed = configuration
+            if fixed.stepSizes == nil {
+                let pilot = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
+                                   images: images, configuration: configuration, generator: &generator, progress: part(0))
+                fixed.stepSizes = pilot.stepSizeTrace
+            }
             let lower = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
-                               images: images, configuration: configuration, generator: &generator, progress: half)
+                               images: images, configuration: fixed, generator: &generator, progress: part(1))
             let upper = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
-                               images: images, configuration: configuration, generator: &generator, progress: secondHalf,
+                               images: images, configuration: fixed, generator: &generator, progress: part(2),
                                reverseFrom: latents)
             return BDMCResult(lower: lower, upper: upper)
         }

@@ -58,6 +58,10 @@ public struct AISConfiguration {
     /// Whether each chain's step size follows its acceptance rate (Wu et al. do); fixed step
     /// sizes keep every transition exactly reversible, as BDMC's bounds assume.
     public var adaptsStepSize = true
+    /// A step size for each transition t = 1...T, the same for every chain, in place of the
+    /// adaptation (which it turns off): a schedule tuned once by an adaptive pilot run
+    /// (`AISResult.stepSizeTrace`) keeps the transitions fixed and still fits each temperature.
+    public var stepSizes: [Double]?
     /// Images are annealed in groups of at most this many rows (images × chains), each
     /// group as one batch, to bound the memory of the decoder's graph.
     public var maximumBatchRows: Int = 4096
@@ -102,10 +106,14 @@ public struct AISResult {
     public let logLikelihoods: [Double]
     /// The fraction of HMC proposals accepted, over all chains and transitions.
     public let acceptanceRate: Double
+    /// The step size at each transition t = 1...T, the geometric mean over the chains of the
+    /// first group of images (to tune `AISConfiguration.stepSizes` from a pilot run).
+    public let stepSizeTrace: [Double]
 
-    public init(logLikelihoods: [Double], acceptanceRate: Double) {
+    public init(logLikelihoods: [Double], acceptanceRate: Double, stepSizeTrace: [Double] = []) {
         self.logLikelihoods = logLikelihoods
         self.acceptanceRate = acceptanceRate
+        self.stepSizeTrace = stepSizeTrace
     }
 
     /// The mean negative log-likelihood over the images.
@@ -167,8 +175,10 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
     let betas = c.schedule.temperatures(steps: c.steps)
     let imagesPerGroup = max(1, c.maximumBatchRows / c.chains)
     let groups = (n + imagesPerGroup - 1) / imagesPerGroup
+    precondition(c.stepSizes == nil || c.stepSizes!.count == c.steps, "AIS needs one step size per transition")
     var logLikelihoods: [Double] = []
     var accepted = 0, proposed = 0
+    var trace: [Double] = []
     for group in 0..<groups {
         let range = (group * imagesPerGroup)..<min(n, (group + 1) * imagesPerGroup)
         let target = AnnealingTarget(decoder: decoder, logPrior: logPrior,
@@ -181,6 +191,7 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             // Reverse AIS (AnnealedImportanceSampling+Bidirectional.swift): the forward
             // chain read backwards, from an exact posterior sample down to the prior.
             for t in stride(from: c.steps, through: 1, by: -1) {
+                if let sizes = c.stepSizes { chains.setStepSize(sizes[t - 1]) }
                 chains.hamiltonianTransition(beta: betas[t], generator: &generator)
                 chains.accumulateWeights(from: betas[t], to: betas[t - 1])
                 progress?(group * c.steps + c.steps - t + 1, groups * c.steps)
@@ -189,7 +200,9 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             // [book:ais-loop]
             for t in 1...c.steps {
                 chains.accumulateWeights(from: betas[t - 1], to: betas[t])
+                if let sizes = c.stepSizes { chains.setStepSize(sizes[t - 1]) }
                 chains.hamiltonianTransition(beta: betas[t], generator: &generator)
+                if group == 0 { trace.append(chains.typicalStepSize) }
                 progress?(group * c.steps + t, groups * c.steps)
             }
             // [/book:ais-loop]
@@ -202,7 +215,8 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             logLikelihoods.append(posterior == nil ? logMeanExp(weights) : -logMeanExp(weights))
         }
     }
-    return AISResult(logLikelihoods: logLikelihoods, acceptanceRate: Double(accepted) / Double(max(proposed, 1)))
+    return AISResult(logLikelihoods: logLikelihoods, acceptanceRate: Double(accepted) / Double(max(proposed, 1)),
+                     stepSizeTrace: trace)
 }
 
 /// AIS for a normalizing flow used as a generator: G(z) = f⁻¹(z) with the flow's own
@@ -325,12 +339,22 @@ struct AISChains {
         self.target = target
         leapfrogSteps = configuration.leapfrogSteps
         targetAcceptanceRate = configuration.targetAcceptanceRate
-        adaptsStepSize = configuration.adaptsStepSize
+        adaptsStepSize = configuration.adaptsStepSize && configuration.stepSizes == nil
         position = start.reshaped([rows, d])
         current = target.evaluate(position)
         logWeights = [Double](repeating: 0, count: rows)
         stepSizes = [Float](repeating: Float(configuration.initialStepSize), count: rows)
         averageAcceptance = [Double](repeating: configuration.targetAcceptanceRate, count: rows)
+    }
+
+    /// Every chain's step size, for a fixed schedule.
+    mutating func setStepSize(_ size: Double) {
+        for b in stepSizes.indices { stepSizes[b] = Float(size) }
+    }
+
+    /// The geometric mean of the chains' step sizes.
+    var typicalStepSize: Double {
+        Foundation.exp(stepSizes.reduce(0.0) { $0 + Foundation.log(Double($1)) } / Double(max(stepSizes.count, 1)))
     }
 
     /// log w += (β_t - β_{t-1}) log p(x | z_{t-1}).
