@@ -191,8 +191,7 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             // Reverse AIS (AnnealedImportanceSampling+Bidirectional.swift): the forward
             // chain read backwards, from an exact posterior sample down to the prior.
             for t in stride(from: c.steps, through: 1, by: -1) {
-                if let sizes = c.stepSizes { chains.setStepSize(sizes[t - 1]) }
-                chains.hamiltonianTransition(beta: betas[t], generator: &generator)
+                chains.hamiltonianTransition(beta: betas[t], stepSize: c.stepSizes?[t - 1], generator: &generator)
                 chains.accumulateWeights(from: betas[t], to: betas[t - 1])
                 progress?(group * c.steps + c.steps - t + 1, groups * c.steps)
             }
@@ -200,15 +199,14 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             // [book:ais-loop]
             for t in 1...c.steps {
                 chains.accumulateWeights(from: betas[t - 1], to: betas[t])
-                if let sizes = c.stepSizes { chains.setStepSize(sizes[t - 1]) }
-                chains.hamiltonianTransition(beta: betas[t], generator: &generator)
-                if group == 0 { trace.append(chains.typicalStepSize) }
+                chains.hamiltonianTransition(beta: betas[t], stepSize: c.stepSizes?[t - 1], generator: &generator)
                 progress?(group * c.steps + t, groups * c.steps)
             }
             // [/book:ais-loop]
         }
         accepted += chains.accepted
         proposed += chains.proposed
+        if group == 0 { trace = chains.stepSizeTrace }
         for image in 0..<range.count {
             let weights = chains.logWeights[(image * c.chains)..<((image + 1) * c.chains)]
             // Forward: log p̂ = log-mean-exp of log w. Reverse: the weights estimate 1/p(x).
@@ -347,15 +345,8 @@ struct AISChains {
         averageAcceptance = [Double](repeating: configuration.targetAcceptanceRate, count: rows)
     }
 
-    /// Every chain's step size, for a fixed schedule.
-    mutating func setStepSize(_ size: Double) {
-        for b in stepSizes.indices { stepSizes[b] = Float(size) }
-    }
-
-    /// The geometric mean of the chains' step sizes.
-    var typicalStepSize: Double {
-        Foundation.exp(stepSizes.reduce(0.0) { $0 + Foundation.log(Double($1)) } / Double(max(stepSizes.count, 1)))
-    }
+    /// The geometric mean of the chains' step sizes after each transition so far.
+    var stepSizeTrace: [Double] = []
 
     /// log w += (β_t - β_{t-1}) log p(x | z_{t-1}).
     mutating func accumulateWeights(from previous: Double, to next: Double) {
@@ -401,9 +392,13 @@ struct AISChains {
         }
     }
 
-    /// One HMC transition leaving f_β invariant, for every chain at once, then the
-    /// step-size adaptation.
-    mutating func hamiltonianTransition(beta: Double, generator: inout RandomGenerator) {
+    /// One HMC transition leaving f_β invariant, for every chain at once, with every
+    /// chain's step size set to `stepSize` when given, else followed by the adaptation.
+    mutating func hamiltonianTransition(beta: Double, stepSize: Double? = nil, generator: inout RandomGenerator) {
+        if let stepSize { for b in stepSizes.indices { stepSizes[b] = Float(stepSize) } }
+        defer {
+            stepSizeTrace.append(Foundation.exp(stepSizes.reduce(0.0) { $0 + Foundation.log(Double($1)) } / Double(stepSizes.count)))
+        }
         let rows = target.rows, d = position.shape[1]
         var momentum = Tensor.normal([rows, d], generator: &generator)
         let initialKinetic = AISChains.kineticEnergies(momentum)
