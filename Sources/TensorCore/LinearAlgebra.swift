@@ -49,6 +49,14 @@ public enum LinearAlgebra {
         return try singularValues(rows: a.shape[0], columns: a.shape[1], rowMajor: a.values.map(Double.init))
     }
 
+    /// The smallest singular value a Double SVD of an m x n matrix resolves, σ_max · ε ·
+    /// max(m, n) with ε Double's machine epsilon (LAPACK's usual tolerance for rank): the
+    /// backward error of the SVD is of that size, so a computed singular value below it is
+    /// rounding, not a value (a condition number beyond 1 / (ε · max(m, n)) is unknown).
+    public static func singularValueResolution(largest: Double, rows m: Int, columns n: Int) -> Double {
+        largest * Double.ulpOfOne * Double(max(m, n))
+    }
+
     /// The singular values, largest first, of the m x n matrix whose entries are `values`
     /// row by row, in Double throughout.
     public static func singularValues(rows m: Int, columns n: Int, rowMajor values: [Double]) throws -> [Double] {
