@@ -34,7 +34,7 @@ func announce(_ settings: Settings, data: DatasetName, objectives: [Objective], 
     if let cifar {
         cifar.announce(iterations: iterations, objectives: objectives, criticSteps: settings.nCritic)
     } else {
-        print("Networks: coupling networks \(settings.hidden) wide with \(settings.depth) hidden layers, critic dense layer "
+        print("Networks: coupling networks \(settings.hidden) wide with \(settings.depth + 1) hidden layers, critic dense layer "
               + "\(settings.criticWidth) units" + (settings.configuration == "classroom" ? " (the classroom default; --recipe for the paper's sizes)"
                                                    : " (the paper's recipe)"))
     }

@@ -28,7 +28,8 @@ struct Settings: ChapterSettings {
     var nCritic = 5
     var length = TrainingLength.iterations(1500)
     var dataset: DatasetName?
-    /// MNIST: the coupling networks' width and hidden layers, the critic's dense layer.
+    /// MNIST: the coupling networks' width and width-to-width layers (hidden layers minus
+    /// one), the critic's dense layer.
     var hidden = 500, depth = 4, criticWidth = 256
     /// CIFAR-10: the Real NVP's s/t networks (features, residual blocks), the critic's first width.
     var features = 64, blocks = 8, cifarCriticWidth = 64
@@ -51,7 +52,7 @@ struct Settings: ChapterSettings {
                                  cifarCriticWidth: 8, toyIterations: 40, configuration: "quick", trackedImages: 500,
                                  testImages: 500), help: "a smoke run of the paper's sizes (3 iterations)"),
         Preset("recipe", Settings(hidden: 1000, depth: 5, criticWidth: 1024, configuration: "recipe"),
-               help: "the paper's sizes: coupling networks 1000 wide, 5 hidden layers; critic 1024 units"),
+               help: "the paper's sizes: coupling networks 1000 wide, 6 hidden layers; critic 1024 units"),
         Preset("cifar", Settings(lambda: 1, length: .iterations(3), dataset: .cifar10, configuration: "cifar10",
                                  trackedImages: 100, testImages: 500),
                help: "what --dataset cifar10 chooses: the recipe's Real NVP, 3 iterations"),
@@ -77,7 +78,7 @@ struct Settings: ChapterSettings {
         .integer("toy-couplings", \.toyCouplings, 1...64, "couplings of the 2-D flow"),
         .integer("toy-hidden", \.toyHidden, 1...4096, "units per hidden layer of the 2-D flow's coupling networks"),
         Setting.integer("hidden", \.hidden, 1...4096, "MNIST: width of the coupling networks").requiring(mnistSizesNotWithCIFAR),
-        Setting.integer("depth", \.depth, 0...32, "MNIST: hidden layers of each coupling network").requiring(mnistSizesNotWithCIFAR),
+        Setting.integer("depth", \.depth, 0...32, "MNIST: width-to-width layers of each coupling network (its hidden layers minus one)").requiring(mnistSizesNotWithCIFAR),
         Setting.integer("critic-width", \.criticWidth, 1...8192, "MNIST: units of the critic's dense layer").requiring(mnistSizesNotWithCIFAR),
     ]
 

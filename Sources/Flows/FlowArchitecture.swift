@@ -9,15 +9,16 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
 
     public let kind: Kind
     /// Real NVP: the s/t networks' feature channels and residual blocks. NICE: the coupling
-    /// networks' width and number of hidden layers.
+    /// networks' width and number of width-to-width layers (`depth`; one hidden layer more).
     public let features: Int
     public let blocks: Int
 
     /// The paper's MNIST generator, `FlowModels.nice()`: coupling networks 1000 wide with 5
-    /// hidden layers.
+    /// layers of 1000 → 1000 (six hidden layers).
     public static let nice = FlowArchitecture(kind: .nice, features: 1000, blocks: 5)
 
-    /// NICE for MNIST with coupling networks `hidden` wide and `depth` hidden layers.
+    /// NICE for MNIST with coupling networks `hidden` wide and `depth` layers of `hidden` →
+    /// `hidden` (`depth` + 1 hidden layers).
     public static func nice(hidden: Int, depth: Int) -> FlowArchitecture {
         FlowArchitecture(kind: .nice, features: hidden, blocks: depth)
     }
@@ -43,6 +44,6 @@ public struct FlowArchitecture: Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        kind == .nice ? (self == .nice ? "NICE" : "NICE (coupling networks \(features) wide, \(blocks) hidden layers)") : "Real NVP (\(features) features, \(blocks) residual block\(blocks == 1 ? "" : "s"))"
+        kind == .nice ? (self == .nice ? "NICE" : "NICE (coupling networks \(features) wide, \(blocks + 1) hidden layers)") : "Real NVP (\(features) features, \(blocks) residual block\(blocks == 1 ? "" : "s"))"
     }
 }

@@ -20,8 +20,9 @@ public enum FlowModels {
 
     /// The paper's MNIST generator: logit preprocessing, the image flattened to 784
     /// features, 4 additive couplings alternating even/odd halves with coupling networks
-    /// of 1000 units (5 hidden layers), a diagonal scaling, and a logistic prior.
-    /// `hidden` and `depth` shrink it for tests and quick runs.
+    /// of 1000 units (392 → 1000, `depth` = 5 layers of 1000 → 1000, then 1000 → 392: six
+    /// hidden layers), a diagonal scaling, and a logistic prior. `hidden` and `depth` shrink
+    /// it for tests and quick runs.
     public static func nice(sampleShape: [Int] = [1, 28, 28], hidden: Int = 1000, depth: Int = 5,
                             couplings: Int = 4, generator: inout RandomGenerator) -> NormalizingFlow {
         let d = sampleShape.reduce(1, *)
