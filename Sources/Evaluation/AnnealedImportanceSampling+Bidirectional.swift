@@ -82,16 +82,8 @@ public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimen
 public func bidirectionalMonteCarlo(flow model: NormalizingFlow, count: Int, configuration: AISConfiguration,
                                     generator: inout RandomGenerator,
                                     progress: ((Int, Int) -> Void)? = nil) -> (images: Tensor, result: BDMCResult) {
-    let wasTraining = model.isTraining
-    model.isTraining = false
-    defer { model.isTraining = wasTraining }
-    let latentShape = model.latentShape
-    let d = latentShape.reduce(1, *)
-    let prior = model.prior
-    return bidirectionalMonteCarlo(
-        decoder: { model.generate($0.reshaped([$0.shape[0]] + latentShape)) },
-        latentDimension: d,
-        logPrior: { prior.logProbability($0) },
-        samplePrior: { n, random in prior.sample(n, shape: [d], generator: &random) },
-        count: count, configuration: configuration, generator: &generator, progress: progress)
+    withFlowAsDecoder(model) { decoder, d, logPrior, samplePrior in
+        bidirectionalMonteCarlo(decoder: decoder, latentDimension: d, logPrior: logPrior, samplePrior: samplePrior,
+                                count: count, configuration: configuration, generator: &generator, progress: progress)
+    }
 }

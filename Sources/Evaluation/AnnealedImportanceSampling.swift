@@ -223,18 +223,27 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
 public func annealedImportanceSampling(flow model: NormalizingFlow, images: Tensor,
                                        configuration: AISConfiguration, generator: inout RandomGenerator,
                                        progress: ((Int, Int) -> Void)? = nil) -> AISResult {
+    withFlowAsDecoder(model) { decoder, d, logPrior, samplePrior in
+        annealedImportanceSampling(decoder: decoder, latentDimension: d, logPrior: logPrior, samplePrior: samplePrior,
+                                   images: images, configuration: configuration, generator: &generator, progress: progress)
+    }
+}
+
+/// A flow read as a decoder-based model, for AIS and BDMC: G(z) = f⁻¹(z) of latent rows
+/// [B, d], the flow's own prior's log-density and samples, with the flow in evaluation mode
+/// while `body` runs (restored afterwards).
+func withFlowAsDecoder<Result>(_ model: NormalizingFlow,
+                               _ body: (_ decoder: (Variable) -> Variable, _ latentDimension: Int,
+                                        _ logPrior: (Variable) -> Variable,
+                                        _ samplePrior: (Int, inout RandomGenerator) -> Tensor) -> Result) -> Result {
     let wasTraining = model.isTraining
     model.isTraining = false
     defer { model.isTraining = wasTraining }
     let latentShape = model.latentShape
     let d = latentShape.reduce(1, *)
     let prior = model.prior
-    return annealedImportanceSampling(
-        decoder: { model.generate($0.reshaped([$0.shape[0]] + latentShape)) },
-        latentDimension: d,
-        logPrior: { prior.logProbability($0) },
-        samplePrior: { count, random in prior.sample(count, shape: [d], generator: &random) },
-        images: images, configuration: configuration, generator: &generator, progress: progress)
+    return body({ model.generate($0.reshaped([$0.shape[0]] + latentShape)) }, d, { prior.logProbability($0) },
+                { count, random in prior.sample(count, shape: [d], generator: &random) })
 }
 
 /// [N, D] -> [N·K, D] with row i·K + k a copy of row i: the K chains of an image are

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TensorCore
 import Autodiff
+import Flows
 import Evaluation
 
 /// Bidirectional Monte Carlo on the linear-Gaussian decoder of AISTests, whose log p_σ(x) is
@@ -90,5 +91,34 @@ struct BDMCTests {
         let top = logLikelihoods.max()!
         let oracle = top + Foundation.log(logLikelihoods.map { Foundation.exp($0 - top) }.reduce(0, +) / Double(chains))
         #expect(abs(estimate.logLikelihoods[0] - oracle) < 1e-4, "AIS(1 step) \(estimate.logLikelihoods[0]), prior IS \(oracle)")
+    }
+
+    /// The flow overload on a diagonal scaling flow, G(z) = z ⊙ exp(-s): x_i ~ N(0, exp(-2 s_i)
+    /// + σ²) independently, so each simulated image's log p_σ(x) is known.
+    @Test("the flow overload brackets a diagonal scaling flow's exact log p(x) and restores the flow's mode")
+    func diagonalFlow() {
+        let logScales: [Float] = [0.7, -0.4, 0.1]
+        let flow = NormalizingFlow([DiagonalScaling(shape: [3])], prior: .standardNormal, sampleShape: [3], latentShape: [3])
+        (flow.flow.layers[0] as! DiagonalScaling).logScale.value = Tensor(shape: [1, 3], values: logScales)
+        let sigma = 0.2
+        var generator = RandomGenerator(seed: 51)
+        let (images, result) = bidirectionalMonteCarlo(
+            flow: flow, count: 24,
+            configuration: AISConfiguration(steps: 500, leapfrogSteps: 5, chains: 16, noiseStandardDeviation: sigma),
+            generator: &generator)
+        let values = images.values
+        let exact = (0..<24).map { i in
+            (0..<3).reduce(0.0) { sum, j in
+                let variance = Foundation.exp(-2 * Double(logScales[j])) + sigma * sigma
+                let x = Double(values[i * 3 + j])
+                return sum - 0.5 * (Foundation.log(2 * Double.pi * variance) + x * x / variance)
+            }
+        }
+        let lower = meanAndStandardError(zip(result.lower.logLikelihoods, exact).map { $0 - $1 })
+        let upper = meanAndStandardError(zip(result.upper.logLikelihoods, exact).map { $0 - $1 })
+        #expect(lower.mean < 2 * lower.standardError + 0.01 && upper.mean > -2 * upper.standardError - 0.01,
+                "lower - exact \(lower.mean) ± \(lower.standardError), upper - exact \(upper.mean) ± \(upper.standardError)")
+        #expect(result.meanGap < 0.2, "gap \(result.meanGap)")
+        #expect(flow.isTraining == true, "the mode is restored after evaluation")
     }
 }
