@@ -108,7 +108,8 @@ func drawStages(flow: NormalizingFlow, image: Tensor, folder: String) throws {
 
 /// Validation NLL in bits per dimension against training time, NICE beside Real NVP,
 /// from the two results files in the output folder (drawn once both exist).
-func drawComparison(folder: String) throws {
+func drawComparison(run: ChapterRun<Settings>) throws {
+    let folder = run.folder
     func history(_ file: String) -> (x: [Double], y: [Double], parameters: Int)? {
         guard let results = try? readResults(Results.self, from: (folder as NSString).appendingPathComponent(file)) else { return nil }
         return (results.history.map { $0.trainingSeconds / 60 }, results.history.map { bitsPerDimension(nllNats: $0.validNll, dimension: 784) },
@@ -142,7 +143,7 @@ func drawComparison(folder: String) throws {
                                 niceFinalValidBitsPerDim: nice.y.last ?? .nan, realnvpFinalValidBitsPerDim: realNVP.y.last ?? .nan,
                                 commonMinutes: common, niceValidBitsPerDimAtCommon: value(nice, atMinutes: common),
                                 realnvpValidBitsPerDimAtCommon: value(realNVP, atMinutes: common))
-    try writeResults(comparison, settings: Settings(), preset: "default", seed: 0,
+    try writeResults(comparison, settings: run.settings, preset: run.preset, seed: run.seed,
                      to: (folder as NSString).appendingPathComponent("ch03-nice-vs-realnvp.json"))
 }
 

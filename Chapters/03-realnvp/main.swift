@@ -202,7 +202,7 @@ do {
         try drawStages(flow: flow, image: Dequantization.apply(test.images.slice(0..<1, alongAxis: 0), generator: &noise),
                        folder: run.folder)
     }
-    try drawComparison(folder: run.folder)
+    try drawComparison(run: run)
     print("Wrote figures and \(model.filePrefix)results.json to \(run.folder)/")
 } catch {
     run.stop(error)

@@ -2,20 +2,6 @@ import Foundation
 import TensorCore
 import Datasets
 
-/// The mean of the finite values added since the last evaluation (NaN if none was finite):
-/// the critic's Wasserstein estimate between two evaluations of the MNIST run.
-struct RunningMean {
-    private var sum: Double?
-    private var count = 0
-
-    mutating func add(_ value: Float) {
-        count += 1
-        if value.isFinite { sum = (sum ?? 0) + Double(value) }
-    }
-
-    var mean: Double { sum.map { $0 / Double(max(count, 1)) } ?? .nan }
-}
-
 /// How strongly images alternate between even and odd columns (or rows), in the samples
 /// and, as the control, in 100 test images.
 ///

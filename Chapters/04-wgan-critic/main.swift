@@ -175,7 +175,7 @@ do {
     //    the exact NLL of the tracked images 12 times along the way.
     let evaluateEvery = max(1, settings.iterations / 12)
     let progress = ProgressLine("ADV on \(data.name.rawValue)", total: settings.iterations)
-    var wasserstein = RunningMean()
+    var means = MeansSinceEvaluation()
     while flowTrainer.iteration < settings.iterations {
         // [book:ch04-iteration]
         let batch = data.train.gather(flowTrainer.batchIndices(trainCount: data.train.count)).images
@@ -186,12 +186,12 @@ do {
         }
         try trainer.generatorStep(real: batch, statistics: &statistics)      // one generator step
         // [/book:ch04-iteration]
-        wasserstein.add(statistics.wassersteinEstimate)
-        progress.update(flowTrainer.iteration, metric: String(format: "W %.3f", wasserstein.mean))
+        means.add(statistics)
+        progress.update(flowTrainer.iteration, metric: means.metric)
         if flowTrainer.iteration % evaluateEvery == 0 || flowTrainer.iteration == settings.iterations {
             let nll = evaluateNLL(flow, images: tracked)
-            history.append(HistoryPoint(iteration: flowTrainer.iteration, testNll2000: nll.mean, wasserstein: wasserstein.mean))
-            wasserstein = RunningMean()
+            history.append(HistoryPoint(iteration: flowTrainer.iteration, testNll2000: nll.mean, wasserstein: means.mean("wasserstein")))
+            means = MeansSinceEvaluation()
         }
     }
 

@@ -69,35 +69,6 @@ struct TrainingCheckpoint {
     }
 }
 
-/// The means of an iteration's statistics (NLL, generator loss, Wasserstein estimate,
-/// penalty; those an objective computes) since the last evaluation.
-struct MeansSinceEvaluation {
-    var sums: [String: Double] = [:]
-    var count = 0
-
-    mutating func add(_ statistics: IterationStatistics) {
-        count += 1
-        for (key, value) in [("nll", statistics.nll), ("generator_loss", statistics.generatorLoss),
-                             ("wasserstein", statistics.wassersteinEstimate), ("penalty", statistics.penalty)] where value.isFinite {
-            sums[key, default: 0] += Double(value)
-        }
-    }
-
-    /// The progress line's metric: the mean NLL, or for ADV the Wasserstein estimate.
-    var metric: String {
-        sums["nll"].map { String(format: "NLL %.1f", $0 / Double(count)) }
-            ?? sums["wasserstein"].map { String(format: "W %.3f", $0 / Double(count)) } ?? ""
-    }
-
-    /// The history entry of an evaluation: the tracked images' NLL beside these means.
-    func record(iteration: Int, nll: (mean: Double, standardError: Double), started: Date) -> TrainingRecord {
-        var extra = sums.mapValues { $0 / Double(max(count, 1)) }
-        extra["nll_standard_error"] = nll.standardError
-        return TrainingRecord(iteration: iteration, seconds: Date().timeIntervalSince(started),
-                              trainLoss: extra["nll"] ?? .nan, validationNLL: nll.mean, extra: extra)
-    }
-}
-
 extension ObjectiveResults {
     init(_ history: [TrainingRecord], test: (mean: Double, standardError: Double), dimension: Int, iterations: Int, seconds: Double) {
         self.init(testNllNats: test.mean, testNllStandardError: test.standardError,

@@ -170,7 +170,7 @@ public struct ChapterProgram<Settings: ChapterSettings> {
         var lines = ["\(command): \(abstract)", "", discussion, "", "USAGE: \(command) [--quick] [--SETTING VALUE ...]", ""]
         lines.append("PRESETS (the default run unless one is named):")
         for preset in presets {
-            lines.append("  " + (preset === presets[0] ? "(default)" : "--\(preset.name)").padding(toLength: 14, withPad: " ", startingAt: 0)
+            lines.append("  " + (preset.name == presets[0].name ? "(default)" : "--\(preset.name)").padding(toLength: 14, withPad: " ", startingAt: 0)
                          + preset.help)
         }
         lines.append("")
@@ -251,9 +251,6 @@ public struct ChapterProgram<Settings: ChapterSettings> {
     }
 }
 
-extension Preset {
-    static func === (a: Preset, b: Preset) -> Bool { a.name == b.name }
-}
 
 /// A run being made: its settings, seed and folders, decided before any work.
 ///

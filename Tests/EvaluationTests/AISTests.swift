@@ -144,18 +144,30 @@ struct AISTests {
         }
     }
 
-    @Test("the flow overload: a diagonal scaling flow is a linear-Gaussian decoder")
-    func diagonalFlow() {
-        let logScales: [Float] = [0.7, -0.4, 0.1]
+    /// A flow of one diagonal scaling with log-scales s and a standard normal prior:
+    /// G(z) = z ⊙ exp(-s), so x_i ~ N(0, exp(-2 s_i) + σ²) independently.
+    static let diagonalLogScales: [Float] = [0.7, -0.4, 0.1]
+
+    static func diagonalScalingFlow() -> NormalizingFlow {
         let flow = NormalizingFlow([DiagonalScaling(shape: [3])], prior: .standardNormal, sampleShape: [3], latentShape: [3])
-        (flow.flow.layers[0] as! DiagonalScaling).logScale.value = Tensor(shape: [1, 3], values: logScales)
-        // G(z) = z ⊙ exp(-s): x_i ~ N(0, exp(-2 s_i) + σ²) independently.
-        let sigma = 0.2
-        let x: [Float] = [0.3, -1.2, 0.8]
-        let exact = zip(x, logScales).reduce(0.0) { sum, pair in
+        (flow.flow.layers[0] as! DiagonalScaling).logScale.value = Tensor(shape: [1, 3], values: diagonalLogScales)
+        return flow
+    }
+
+    /// The exact log p_σ(x) of `diagonalScalingFlow`, in Double.
+    static func diagonalScalingLogDensity(_ x: [Float], sigma: Double) -> Double {
+        zip(x, diagonalLogScales).reduce(0.0) { sum, pair in
             let variance = Foundation.exp(-2 * Double(pair.1)) + sigma * sigma
             return sum - 0.5 * (Foundation.log(2 * Double.pi * variance) + Double(pair.0) * Double(pair.0) / variance)
         }
+    }
+
+    @Test("the flow overload: a diagonal scaling flow is a linear-Gaussian decoder")
+    func diagonalFlow() {
+        let flow = Self.diagonalScalingFlow()
+        let sigma = 0.2
+        let x: [Float] = [0.3, -1.2, 0.8]
+        let exact = Self.diagonalScalingLogDensity(x, sigma: sigma)
         let replicas = 16
         let images = Tensor(shape: [replicas, 3], values: (0..<replicas).flatMap { _ in x })
         var generator = RandomGenerator(seed: 31)

@@ -97,9 +97,7 @@ struct BDMCTests {
     /// + σ²) independently, so each simulated image's log p_σ(x) is known.
     @Test("the flow overload brackets a diagonal scaling flow's exact log p(x) and restores the flow's mode")
     func diagonalFlow() {
-        let logScales: [Float] = [0.7, -0.4, 0.1]
-        let flow = NormalizingFlow([DiagonalScaling(shape: [3])], prior: .standardNormal, sampleShape: [3], latentShape: [3])
-        (flow.flow.layers[0] as! DiagonalScaling).logScale.value = Tensor(shape: [1, 3], values: logScales)
+        let flow = AISTests.diagonalScalingFlow()
         let sigma = 0.2
         var generator = RandomGenerator(seed: 51)
         let (images, result) = bidirectionalMonteCarlo(
@@ -107,13 +105,7 @@ struct BDMCTests {
             configuration: AISConfiguration(steps: 500, leapfrogSteps: 5, chains: 16, noiseStandardDeviation: sigma),
             generator: &generator)
         let values = images.values
-        let exact = (0..<24).map { i in
-            (0..<3).reduce(0.0) { sum, j in
-                let variance = Foundation.exp(-2 * Double(logScales[j])) + sigma * sigma
-                let x = Double(values[i * 3 + j])
-                return sum - 0.5 * (Foundation.log(2 * Double.pi * variance) + x * x / variance)
-            }
-        }
+        let exact = (0..<24).map { i in AISTests.diagonalScalingLogDensity(Array(values[(i * 3)..<(i * 3 + 3)]), sigma: sigma) }
         let lower = meanAndStandardError(zip(result.lower.logLikelihoods, exact).map { $0 - $1 })
         let upper = meanAndStandardError(zip(result.upper.logLikelihoods, exact).map { $0 - $1 })
         #expect(lower.mean < 2 * lower.standardError + 0.01 && upper.mean > -2 * upper.standardError - 0.01,
