@@ -124,8 +124,8 @@ do {
     // 1. Load the data and chapter 05's three models (a missing or mismatched model is
     //    reported before anything is trained here): where chapter 05 run with the same
     //    preset, seed and --dataset saved them.
-    let modelsRun = RunPlan(chapter: "ch05", changes: (run.preset == "default" ? [] : [run.preset])
-                                + run.plan.changes.filter { $0.hasPrefix("seed-") || $0.hasPrefix("dataset-") })
+    let modelsRun = RunPlan(chapter: "ch05", preset: run.preset == "default" ? nil : run.preset, seed: run.seed,
+                            settingChanges: run.plan.changes.filter { $0.hasPrefix("dataset-") })
     let checkpointFolder = try run.checkpointFolder(readingFrom: modelsRun)
     let data = try loadImageData(explicit: settings.dataset, search: run.dataSearch)
     var models: [(Objective, NormalizingFlow)] = []

@@ -14,6 +14,13 @@ public struct RunPlan: Sendable {
         self.changes = changes
     }
 
+    /// A run's place from what names it, in this order: its preset (unless the default),
+    /// its seed (unless 0), then each setting it changed ("hidden-300"). Chapter 06 names
+    /// chapter 05's run this way to find its models.
+    public init(chapter: String, preset: String?, seed: UInt64, settingChanges: [String] = []) {
+        self.init(chapter: chapter, changes: (preset.map { [$0] } ?? []) + (seed != 0 ? ["seed-\(seed)"] : []) + settingChanges)
+    }
+
     /// "ch05-quick", "ch05-iterations-10"; nil for the default run.
     public var tag: String? {
         guard !changes.isEmpty else { return nil }

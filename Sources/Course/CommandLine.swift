@@ -202,15 +202,15 @@ public struct ChapterProgram<Settings: ChapterSettings> {
     /// The side run's name parts: the preset, the seed, then each setting the command line
     /// changed from the preset's value ("hidden-300"; a flag by its name alone).
     public func changes(of request: Request) -> [String] {
-        var named = request.preset.name == Settings.presets[0].name ? [] : [request.preset.name]
-        if request.seed != 0 { named.append("seed-\(request.seed)") }
+        var settingChanges: [String] = []
         for name in request.given {
             guard let setting = Settings.table.first(where: { $0.name == name }), setting.namesTheRun else { continue }
             let value = setting.text(request.settings)
             guard value != setting.text(request.preset.settings) else { continue }
-            named.append(setting.isFlag ? name : "\(name)-\(value)")
+            settingChanges.append(setting.isFlag ? name : "\(name)-\(value)")
         }
-        return named
+        let preset = request.preset.name == Settings.presets[0].name ? nil : request.preset.name
+        return RunPlan(chapter: shortName, preset: preset, seed: request.seed, settingChanges: settingChanges).changes
     }
 
     /// Parses the command line, prints help or a one-line error (exit 64) as needed, and
