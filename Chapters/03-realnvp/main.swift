@@ -76,6 +76,8 @@ struct Results: Codable {
     var validNllNats, testNllNats, testNllStandardError, testBitsPerDim: Double
     var trainingSeconds, imagesPerSecond, seconds: Double
     var initialValidNllNormalPrior: Double?
+    /// Whether f⁻¹ undoes f on the trained model (nil in files written before it was measured).
+    var inverseCheck: InverseCheck?
     var history: [Record]
 }
 
@@ -167,13 +169,25 @@ do {
     let testNLL = evaluateNLL(flow, images: test.images)
     // [/book:ch03-loop]
 
-    // 5. Save the best model, and report its test NLL in nats and bits per dimension.
+    // 5. Save the best model, report its test NLL in nats and bits per dimension, and check
+    //    that f⁻¹ undoes f on it: samples that look like noise could be an untrained model
+    //    or a broken inverse, and these two numbers tell which (Chapter03Inverse.swift).
     try trainer.saveBest(to: (checkpointFolder as NSString).appendingPathComponent("ch03-\(model.rawValue).safetensors"),
                          metadata: ["model": description, "objective": "mle", "chapter": "03", "dataset": data.name.rawValue,
                                     "seed": String(run.seed), "iterations": String(trainer.iteration)])
     let bitsPerDim = bitsPerDimension(nllNats: testNLL.mean, dimension: 784)
     print(String(format: "best validation NLL %.1f nats (iteration %d); test NLL %.1f ± %.1f nats = %.3f bits/dim",
                  trainer.best?.validationNLL ?? .nan, trainer.best?.iteration ?? 0, testNLL.mean, testNLL.standardError, bitsPerDim))
+    let inverseCheck = checkInverse(flow, testImages: test.images.slice(0..<min(1000, test.count), alongAxis: 0),
+                                    samples: 1000, temperatures: [1, 0.5], seed: run.seed)
+    print(String(format: "f⁻¹(f(y)) on %d test images: max |error| %.1e, mean %.1e on [0, 1] (a grey level is %.1e); max %.1e after the logit",
+                 inverseCheck.images, inverseCheck.roundTripMaxAbsError, inverseCheck.roundTripMeanAbsError, 1.0 / 256,
+                 inverseCheck.roundTripMaxAbsErrorAfterLogit))
+    print("NLL of \(inverseCheck.samples) of its own samples: "
+          + inverseCheck.sampleNll.map { String(format: "%.1f ± %.1f nats at T = %g", $0.nllNats, $0.standardError, $0.temperature) }
+                .joined(separator: ", ")
+          + String(format: " (each within %.1e nats of -log p_Z(z) + log |det ∂f⁻¹/∂z|); test NLL %.1f",
+                   inverseCheck.sampleNll.map(\.maxAbsGapToDrawNll).max() ?? .nan, testNLL.mean))
 
     // 6. The numbers first: a figure that fails cannot cost the run its results. For Real NVP,
     //    also where the same untrained model would start with the standard normal prior.
@@ -190,6 +204,7 @@ do {
         trainingSeconds: trainingSeconds,
         imagesPerSecond: Double(trainer.iteration * settings.batchSize) / max(trainingSeconds, 1e-9),   // over every session
         seconds: Date().timeIntervalSince(started), initialValidNllNormalPrior: initialNormalPrior,
+        inverseCheck: inverseCheck,
         history: trainer.history.map { .init(iteration: $0.iteration, trainingSeconds: $0.seconds, trainNll: $0.trainLoss,
                                              validNll: $0.validationNLL) })
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("\(model.filePrefix)results.json"))
