@@ -8,54 +8,6 @@ import GAN
 import Evaluation
 import Course
 
-/// The AIS convergence study (ch06-results.json's "ais_study").
-struct AISStudy: Codable {
-    var steps: [Int]
-    var sigma, floorNats: Double
-    var mle, adv, hybrid: Entry?
-
-    struct Entry: Codable { var aisNllNats, aisStandardError: [Double]; var exactNllNats: Double }
-}
-
-/// How the AIS estimate approaches the truth as the schedule lengthens: the mean estimate on
-/// the first 2 test images (4 chains each) at each of the study's schedule lengths, per
-/// model, beside the exact NLL of the same (dequantised) images and the floor set by σ.
-/// Each length is an independent run from the same seed.
-func aisConvergenceStudy(models: [(Objective, NormalizingFlow)], data: DatasetSplits, settings: Settings,
-                         seed: UInt64) throws -> AISStudy {
-    let stepCounts = settings.aisStudySteps, sigma = settings.aisSigma
-    var noise = RandomGenerator(seed: RandomStream.evaluationSeed, stream: .aisStudyImageNoise)
-    let images = Dequantization.apply(data.test.slice(0..<2).images, generator: &noise)
-    var study = AISStudy(steps: stepCounts, sigma: sigma, floorNats: AISConfiguration.floorNLL(dimension: data.test.dimension, sigma: sigma))
-    for (objective, flow) in models {
-        let exact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(images)).value.values.map { -Double($0) } }
-        let exactMean = exact.reduce(0, +) / Double(exact.count)
-        var estimates: [Double] = [], errors: [Double] = []
-        let progress = ProgressLine("\(objective.rawValue.uppercased()) AIS study", total: stepCounts.reduce(0, +))
-        var done = 0
-        for steps in stepCounts {
-            let configuration = AISConfiguration(steps: steps, leapfrogSteps: 5, chains: 4, noiseStandardDeviation: sigma,
-                                                 initialStepSize: min(0.05, sigma), schedule: AISConfiguration.schedule(sigma: sigma))
-            var chains = RandomGenerator(seed: seed, stream: .aisStudyChains)
-            let result = annealedImportanceSampling(flow: flow, images: images, configuration: configuration,
-                                                    generator: &chains, progress: { step, _ in progress.update(done + step) })
-            done += steps
-            estimates.append(result.meanNLL)
-            errors.append(result.standardError)
-        }
-        print(String(format: "%@ AIS study: exact NLL %.1f; AIS %@ at %@ steps", objective.rawValue.uppercased(), exactMean,
-                     estimates.map { String(format: "%.0f", $0) }.joined(separator: ", "),
-                     stepCounts.map(String.init).joined(separator: ", ")))
-        let entry = AISStudy.Entry(aisNllNats: estimates, aisStandardError: errors, exactNllNats: exactMean)
-        switch objective {
-        case .mle: study.mle = entry
-        case .adv: study.adv = entry
-        case .hybrid: study.hybrid = entry
-        }
-    }
-    return study
-}
-
 /// The Gaussian-mixture baseline (ch06-results.json's "gaussian_mixture_baseline").
 struct MixtureBaseline: Codable {
     var sigmas, testNllNats, modeScores: [Double]
@@ -105,16 +57,19 @@ func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifie
 extension RandomStream {
     /// The generated samples behind the KDE and the scores.
     static let evaluationSamples = RandomStream(606)
-    /// The AIS chains.
+    /// The AIS chains, and the images BDMC simulates (and its chains).
     static let aisChains = RandomStream(607)
+    static let bdmcSimulation = RandomStream(611)
     /// The latent points of the Jacobian spectra.
     static let jacobianLatents = RandomStream(608)
     /// The samples of the Gaussian-mixture baseline, and its test images' dequantisation.
     static let mixtureSamples = RandomStream(609)
     static let mixtureTestNoise = RandomStream(3004)
-    /// The AIS study's chains and its images' dequantisation.
+    /// The AIS study's simulated images and chains, its images' dequantisation, and the
+    /// draws of its prior importance sampling.
     static let aisStudyChains = RandomStream(610)
     static let aisStudyImageNoise = RandomStream(3006)
+    static let priorImportanceDraws = RandomStream(612)
     /// The dequantisation of the images whose NLL is split into prior and volume terms.
     static let likelihoodTermsNoise = RandomStream(3005)
 }

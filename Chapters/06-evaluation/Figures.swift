@@ -7,16 +7,24 @@ import Course
 
 /// The paper's Figure 4: the CDF of the singular values of dG/dz, per objective, in pixel
 /// space (the generator as sampled) or, with `logit`, in logit space (the flow before the
-/// fixed pixel map), both computed in Double.
+/// fixed pixel map), both computed in Double. A grey band covers what the SVD cannot
+/// resolve (below σ_max · ε · D at the point with the largest resolution): a value plotted
+/// there is rounding, not a singular value.
 func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, folder: String) throws {
     let points = table.first?.1.singularValues.count ?? 0
     let space = logit ? "logit space, ds/dz" : "pixel space, dx/dz"
     var figure = GnuplotFigure(name: logit ? "ch06-jacobian-logit-singular-values" : "ch06-jacobian-singular-values",
                                title: "Singular values of the generator's Jacobian (\(space)) at \(points) random z per model",
                                xLabel: "singular value", yLabel: "fraction of singular values below")
-    figure.settings = ["set logscale x", "set format x '10^{%L}'", "set key top left", "set yrange [0:1]", "set grid"]
+    let all = table.flatMap { (logit ? $0.1.logitSingularValues : $0.1.singularValues).flatMap { $0 } }.filter { $0 > 0 }
+    let resolution = table.flatMap { logit ? $0.1.logitResolutions : $0.1.resolutions }.max() ?? 0
+    let left = min(all.min() ?? 1, resolution) / 10, right = (all.max() ?? 1) * 10
+    figure.settings = ["set logscale x", "set format x '10^{%L}'", "set key bottom right", "set yrange [0:1]", "set grid",
+                       "set xrange [\(left):\(right)]",
+                       "set object 1 rect from \(left),0 to \(resolution),1 fc rgb 'gray85' fs solid 0.6 noborder behind",
+                       "set label 1 'below the SVD''s resolution' at \(resolution),0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'"]
     figure.series = table.map { objective, evaluation in
-        let sorted = (logit ? evaluation.logitSingularValues : evaluation.singularValues).flatMap { $0 }.sorted()
+        let sorted = (logit ? evaluation.logitSingularValues : evaluation.singularValues).flatMap { $0 }.sorted().map { max($0, left) }
         let fractions = sorted.indices.map { Double($0 + 1) / Double(sorted.count) }
         return PlotSeries(title: objective.rawValue.uppercased(), x: sorted, y: fractions, style: "lines lw 2")
     }
@@ -24,46 +32,83 @@ func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, f
 }
 
 /// The KDE's bandwidth search: mean NLL of 1,000 validation images against the bandwidth h,
-/// per model, beside the floor (D/2) log(2π h²) no KDE can go below.
+/// per model, beside the floor (D/2) log(2π h²) no KDE can go below. The whole searched
+/// range is on the x axis (a dotted line where a curve leaves the plot), the bandwidth
+/// each model chose is marked with a star, and every searched h is a labelled tick.
 func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int, folder: String) throws {
     guard let grid = table.first?.1.kdeGrid, !grid.isEmpty else { return }
-    var figure = GnuplotFigure(name: "ch06-kde-bandwidth", title: "KDE on generated samples: choosing the bandwidth on validation images",
-                               xLabel: "bandwidth h", yLabel: "validation NLL (nats per image)")
+    var figure = GnuplotFigure(name: "ch06-kde-bandwidth",
+                               title: "KDE on generated samples: choosing the bandwidth on validation images",
+                               xLabel: "bandwidth h (the 15 values searched)", yLabel: "validation NLL (nats per image)")
     // Small bandwidths give NLLs of hundreds of thousands of nats, which would flatten the
     // interesting part: the y range runs from below the floor to 1,500 nats above the best
-    // model's minimum, and the x range starts where every curve is inside it.
+    // model's minimum, and points above it are drawn at the top edge.
     let best = table.compactMap { $0.1.kdeValidationNLL.min() }.min() ?? 0
     let top = best + 1500
-    let firstShown = grid.indices.first { i in table.allSatisfy { $0.1.kdeValidationNLL[i] <= top } } ?? 0
-    let shown = Array(grid[firstShown...])
-    let floors = shown.map { KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: $0) }
-    let bottom = min(floors.min() ?? best, best) - 200
+    let floors = grid.map { KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: $0) }
+    let bottom = min(floors.filter { $0 >= best - 2000 }.min() ?? best, best) - 200
+    let ticks = grid.map { String(format: "'%.2g' %.6g", $0, $0) }.joined(separator: ", ")
     figure.settings = ["set logscale x", "set key below horizontal", "set grid",
-                       "set xrange [\(shown.first!):\(shown.last!)]", "set yrange [\(bottom):\(top)]"]
-    figure.series = table.map { objective, evaluation in
-        PlotSeries(title: objective.rawValue.uppercased(), x: Array(evaluation.kdeGrid[firstShown...]),
-                   y: Array(evaluation.kdeValidationNLL[firstShown...]), style: "linespoints lw 2 pt 7 ps 0.7")
-    } + [PlotSeries(title: "floor (D/2) log(2 pi h^2)", x: shown, y: floors, style: "lines lw 2 dt 2 lc rgb 'gray40'")]
+                       "set xrange [\(grid.first! / 1.2):\(grid.last! * 1.2)]", "set yrange [\(bottom):\(top)]",
+                       "set xtics (\(ticks)) rotate by 45 right font ',9'"]
+    for (index, (objective, evaluation)) in table.enumerated() {
+        let clipped = evaluation.kdeValidationNLL.map { min($0, top) }
+        figure.series.append(PlotSeries(title: objective.rawValue.uppercased(), x: evaluation.kdeGrid, y: clipped,
+                                        style: "linespoints lw 2 pt 7 ps 0.7 lc \(index + 1)"))
+        let chosen = evaluation.kdeValidationNLL.min() ?? .nan
+        figure.series.append(PlotSeries(title: "\(objective.rawValue.uppercased()) chosen h = \(String(format: "%.3g", evaluation.kdeBandwidth))",
+                                        x: [evaluation.kdeBandwidth], y: [chosen], style: "points pt 3 ps 2.5 lw 2 lc \(index + 1)"))
+    }
+    let shownFloors = zip(grid, floors).filter { $0.1 >= bottom }
+    figure.series.append(PlotSeries(title: "floor (D/2) log(2 pi h^2)", x: shownFloors.map(\.0), y: shownFloors.map(\.1),
+                                    style: "lines lw 2 dt 2 lc rgb 'gray40'"))
     if let message = try figure.write(to: folder) { note(message) }
 }
 
-/// The AIS study: each model's estimate against the schedule's length, beside its exact
-/// NLL. Estimates span from millions of nats (short schedules) to the exact value, so the
-/// figure plots the height above the floor on a log axis: every AIS estimate of the NLL is
-/// at least the floor (log p(x|z) never exceeds its normaliser).
-func drawAISConvergence(_ study: AISStudy, folder: String) throws {
-    var figure = GnuplotFigure(name: "ch06-ais-convergence", title: "AIS against the length of its schedule (2 test images, sigma \(study.sigma))",
-                               xLabel: "annealing steps", yLabel: String(format: "NLL minus the floor %.0f (nats per image)", study.floorNats))
-    figure.settings = ["set logscale xy", "set format y '10^{%L}'", "set key below horizontal", "set grid"]
-    let styles = ["lines lw 2 dt 2 lc 1", "lines lw 2 dt 2 lc 2", "lines lw 2 dt 2 lc 3"]
-    let steps = study.steps.map(Double.init)
-    for (index, (name, entry)) in [("MLE", study.mle), ("ADV", study.adv), ("HYBRID", study.hybrid)].enumerated() {
-        guard let entry else { continue }
-        figure.series.append(PlotSeries(title: "\(name) AIS", x: steps, y: entry.aisNllNats.map { $0 - study.floorNats },
-                                        style: "linespoints lw 2 pt 7 lc \(index + 1)"))
-        figure.series.append(PlotSeries(title: "\(name) exact", x: [steps.first!, steps.last!],
-                                        y: [entry.exactNllNats - study.floorNats, entry.exactNllNats - study.floorNats],
-                                        style: styles[index % styles.count]))
+/// The AIS study against σ: each model's AIS estimate of the test images' NLL (points),
+/// with a bar down to the estimate minus the BDMC gap of that σ and schedule (where log p_σ
+/// lies, if the gap measured on simulated images holds for real ones), beside the floor
+/// (D/2) log(2πσ²) and each model's exact NLL of the same images (dashed).
+func drawAISAgainstSigma(_ study: AISStudy, folder: String) throws {
+    var figure = GnuplotFigure(name: "ch06-ais-sigma",
+                               title: "AIS against sigma, \(study.testImages) test images (bars: down by the BDMC gap)",
+                               xLabel: "sigma of p(x|z) = N(x; G(z), sigma^2 I)", yLabel: "NLL (nats per image)")
+    let ticks = study.sigmas.map { String(format: "'%g' %g", $0, $0) }.joined(separator: ", ")
+    figure.settings = ["set logscale x", "set key below horizontal maxrows 3", "set grid", "set xtics (\(ticks))",
+                       "set xrange [\(study.sigmas.min()! / 1.3):\(study.sigmas.max()! * 1.3)]"]
+    let ends = [study.sigmas.min()! / 1.3, study.sigmas.max()! * 1.3]
+    for (index, objective) in Objective.allCases.enumerated() {
+        guard let entry = study[objective] else { continue }
+        let name = objective.rawValue.uppercased()
+        figure.series.append(PlotSeries(title: "\(name) AIS", columns: [study.sigmas, entry.testAisNllNats,
+                                                                       zip(entry.testAisNllNats, entry.bdmcGapNats).map { $0 - $1 },
+                                                                       entry.testAisNllNats],
+                                        style: "yerrorlines lw 2 pt 7 lc \(index + 1)", using: "1:2:3:4"))
+        figure.series.append(PlotSeries(title: "\(name) exact", x: ends, y: [entry.testExactNllNats, entry.testExactNllNats],
+                                        style: "lines lw 2 dt 2 lc \(index + 1)"))
+    }
+    figure.series.append(PlotSeries(title: "floor (D/2) log(2 pi sigma^2)", x: study.sigmas, y: study.floorNats,
+                                    style: "lines lw 2 dt 3 lc rgb 'gray40'"))
+    if let message = try figure.write(to: folder) { note(message) }
+}
+
+/// Importance sampling from the prior: the estimate of the test images' NLL against the
+/// number of draws, per model, beside AIS at the same σ (dashed).
+func drawPriorSampling(_ study: AISStudy, folder: String) throws {
+    guard let sampling = study.priorSampling else { return }
+    let counts = sampling.sampleCounts.map(Double.init)
+    var figure = GnuplotFigure(name: "ch06-prior-sampling",
+                               title: "Importance sampling from the prior: p(x) = mean of p(x|z_i), sigma \(sampling.sigma)",
+                               xLabel: "draws N from the prior", yLabel: "NLL estimate (nats per image)")
+    figure.settings = ["set logscale x", "set format x '10^{%L}'", "set key below horizontal maxrows 2", "set grid"]
+    for (index, objective) in Objective.allCases.enumerated() {
+        guard let estimates = sampling[objective] else { continue }
+        let name = objective.rawValue.uppercased()
+        figure.series.append(PlotSeries(title: "\(name) prior sampling", x: counts, y: estimates, style: "linespoints lw 2 pt 7 lc \(index + 1)"))
+        if let ais = sampling.aisNllNats[objective.rawValue] {
+            figure.series.append(PlotSeries(title: "\(name) AIS", x: [counts.first!, counts.last!], y: [ais, ais],
+                                            style: "lines lw 2 dt 2 lc \(index + 1)"))
+        }
     }
     if let message = try figure.write(to: folder) { note(message) }
 }

@@ -19,17 +19,23 @@ struct ModelEvaluation {
     var kdeGrid: [Double]
     var kdeValidationNLL: [Double]
     var ais: AISResult
+    /// Bidirectional Monte Carlo on images simulated from the model, with AIS's transitions.
+    var aisCheck: BDMCResult
     var aisImages: Int
     var aisSigma: Double
     /// The exact NLL of the very images (same dequantisation) AIS estimated.
     var aisImagesExactNLL: [Double]
     var mode: ScoreWithSpread
     var inception: ScoreWithSpread
-    /// Singular values of ∂x/∂z (pixel space) and ∂s/∂z (logit space), in Double, per point.
+    /// Singular values of ∂x/∂z (pixel space) and ∂s/∂z (logit space), in Double, per
+    /// point; the condition numbers (nil where σ_min is below resolution) and the smallest
+    /// value the SVD resolves at each point.
     var singularValues: [[Double]]
-    var conditionNumbers: [Double]
+    var conditionNumbers: [Double?]
+    var resolutions: [Double]
     var logitSingularValues: [[Double]]
-    var logitConditionNumbers: [Double]
+    var logitConditionNumbers: [Double?]
+    var logitResolutions: [Double]
     /// The rows of ∂G/∂z whose singular values were taken (all, unless a CIFAR-10 smoke run).
     var jacobianRows: Int
     /// The exact NLL's two parts on 1,000 test images: -mean log p(f(x)) and -mean log |det ∂f/∂x|.
@@ -45,7 +51,22 @@ struct ModelEvaluation {
             : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    var medianCondition: Double { Self.median(conditionNumbers) }
+    /// The median condition number over the points, an unresolved one counting as larger than
+    /// any resolved; nil when the median itself is unresolved.
+    static func medianCondition(_ values: [Double?]) -> Double? {
+        let ordered = values.map { $0 ?? .infinity }
+        let middle = median(ordered)
+        return middle.isFinite ? middle : nil
+    }
+
+    var medianCondition: Double? { Self.medianCondition(conditionNumbers) }
+
+    /// The singular values the SVD resolves (each point's above its resolution), and how
+    /// many lie below it.
+    static func resolved(_ spectra: [[Double]], _ resolutions: [Double]) -> (values: [Double], below: Int) {
+        let values = zip(spectra, resolutions).flatMap { spectrum, resolution in spectrum.filter { $0 >= resolution } }
+        return (values, spectra.reduce(0) { $0 + $1.count } - values.count)
+    }
 
     /// The three NLLs in bits/dim as well (CIFAR-10's unit): bpd = 8 + NLL / (D ln 2).
     /// The numbers of ch06-results.json for one model; CIFAR-10's also in bits/dim.
@@ -56,13 +77,29 @@ struct ModelEvaluation {
         var aisNllNats, aisNllStandardError: Double
         var aisImages: Int
         var aisSigma, aisNllFloorNats, aisImagesExactNllNats, aisMinusExactNats, aisAcceptanceRate: Double
+        /// BDMC on simulated images at the same σ and transitions: the bounds on their mean
+        /// NLL (forward AIS's is the upper, reverse AIS's the lower) and the gap between them.
+        var bdmcImages: Int
+        var bdmcUpperNllNats, bdmcLowerNllNats, bdmcGapNats, bdmcGapStandardError: Double
+        /// KL(p(z|x) ‖ p(z)) on the test images, from AIS's last states (nats): importance
+        /// sampling from the prior needs of the order of exp(KL) draws.
+        var aisPosteriorKlNats: Double
         var nllPriorTermNats, nllVolumeTermNats, saturatedPixelShare, whiteSquareShare: Double
         var modeScore, modeScoreSd, inceptionScore, inceptionScoreSd: Double
         var jacobianPoints: Int
-        var jacobianConditionMedian: Double
-        var jacobianConditions: [Double]
+        /// Condition numbers; null where the smallest singular value is below the SVD's
+        /// resolution (then only known to exceed 1 / (ε · D), `jacobian_condition_resolution_limit`).
+        var jacobianConditionMedian: Double?
+        var jacobianConditions: [Double?]
+        var jacobianConditionResolutionLimit: Double
+        /// The singular value statistics are over resolved values; the count below resolution
+        /// and the largest resolution of any point are beside them.
         var jacobianSingularValueMedian, jacobianSingularValueMin, jacobianSingularValueMax, jacobianLogSingularValueMean: Double
-        var logitJacobianConditionMedian, logitJacobianSingularValueMedian: Double
+        var jacobianSingularValuesBelowResolution: Int
+        var jacobianResolutionMax: Double
+        var logitJacobianConditionMedian: Double?
+        var logitJacobianSingularValuesBelowResolution: Int
+        var logitJacobianSingularValueMedian: Double
         var logitJacobianSingularValueMin, logitJacobianSingularValueMax: Double
         // CIFAR-10 only.
         var jacobianRows: Int?
@@ -70,7 +107,9 @@ struct ModelEvaluation {
     }
 
     func summary(dimension: Int, cifar: Bool) -> Summary {
-        let allPixel = singularValues.flatMap { $0 }, allLogit = logitSingularValues.flatMap { $0 }
+        let (allPixel, pixelBelow) = Self.resolved(singularValues, resolutions)
+        let (allLogit, logitBelow) = Self.resolved(logitSingularValues, logitResolutions)
+        let rows = singularValues.first?.count ?? dimension
         let aisExact = aisImagesExactNLL.reduce(0, +) / Double(max(aisImagesExactNLL.count, 1))
         var summary = Summary(
             exactNllNats: exactNLL.mean, exactNllStandardError: exactNLL.standardError,
@@ -80,15 +119,21 @@ struct ModelEvaluation {
             aisNllNats: ais.meanNLL, aisNllStandardError: ais.standardError, aisImages: aisImages,
             aisSigma: aisSigma, aisNllFloorNats: AISConfiguration.floorNLL(dimension: dimension, sigma: aisSigma),
             aisImagesExactNllNats: aisExact, aisMinusExactNats: ais.meanNLL - aisExact, aisAcceptanceRate: ais.acceptanceRate,
+            bdmcImages: aisCheck.gaps.count, bdmcUpperNllNats: aisCheck.lower.meanNLL, bdmcLowerNllNats: aisCheck.upper.meanNLL,
+            bdmcGapNats: aisCheck.meanGap, bdmcGapStandardError: aisCheck.gapStandardError,
+            aisPosteriorKlNats: meanAndStandardError(ais.posteriorKLEstimates).mean,
             nllPriorTermNats: priorTerm, nllVolumeTermNats: volumeTerm,
             saturatedPixelShare: saturatedPixelShare, whiteSquareShare: whiteSquareShare,
             modeScore: mode.mean, modeScoreSd: mode.standardDeviation,
             inceptionScore: inception.mean, inceptionScoreSd: inception.standardDeviation,
             jacobianPoints: singularValues.count, jacobianConditionMedian: medianCondition, jacobianConditions: conditionNumbers,
+            jacobianConditionResolutionLimit: 1 / LinearAlgebra.singularValueResolution(largest: 1, rows: rows, columns: dimension),
             jacobianSingularValueMedian: Self.median(allPixel), jacobianSingularValueMin: allPixel.min() ?? .nan,
             jacobianSingularValueMax: allPixel.max() ?? .nan,
             jacobianLogSingularValueMean: allPixel.map { Foundation.log($0) }.reduce(0, +) / Double(max(allPixel.count, 1)),
-            logitJacobianConditionMedian: Self.median(logitConditionNumbers), logitJacobianSingularValueMedian: Self.median(allLogit),
+            jacobianSingularValuesBelowResolution: pixelBelow, jacobianResolutionMax: resolutions.max() ?? .nan,
+            logitJacobianConditionMedian: Self.medianCondition(logitConditionNumbers),
+            logitJacobianSingularValuesBelowResolution: logitBelow, logitJacobianSingularValueMedian: Self.median(allLogit),
             logitJacobianSingularValueMin: allLogit.min() ?? .nan, logitJacobianSingularValueMax: allLogit.max() ?? .nan)
         if cifar {
             // bpd = 8 + NLL / (D ln 2), the unit CIFAR-10's literature reports.
@@ -117,8 +162,8 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
     let saturation = saturationShares(generated, count: sampleCount)
     let kde = kernelDensityEstimate(generated: generated, sampleCount: sampleCount, data: data, testImages: testImages)
     var noise = kde.noise
-    let (ais, aisCount, aisExact) = annealedImportanceSampling(flow, data: data, noise: &noise, label: objective.rawValue.uppercased(),
-                                                               settings: settings, seed: seed)
+    let (ais, aisCheck, aisCount, aisExact) = checkedAIS(flow, data: data, noise: &noise, label: objective.rawValue.uppercased(),
+                                                         settings: settings, seed: seed)
     let (priorTerm, volumeTerm) = likelihoodTerms(flow, testImages: testImages)
     // The generator's Jacobian ∂G/∂z at random latent points: its singular values in
     // Double, through the pixel map's own derivative (see flowJacobianSpectra).
@@ -128,11 +173,12 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
                                           rowsPerPass: data.name == .cifar10 ? 128 : nil,
                                           outputRows: jacobianRowSubset(settings.jacobianRows, dimension: flow.dimension))
     let evaluation = ModelEvaluation(exactNLL: exact, kdeNLL: kde.nll, kdeBandwidth: kde.bandwidth, kdeGrid: kde.grid,
-                                     kdeValidationNLL: kde.search.map { -$0 }, ais: ais, aisImages: aisCount,
+                                     kdeValidationNLL: kde.search.map { -$0 }, ais: ais, aisCheck: aisCheck, aisImages: aisCount,
                                      aisSigma: settings.aisSigma, aisImagesExactNLL: aisExact,
                                      mode: mode, inception: inception, singularValues: spectra.pixel,
-                                     conditionNumbers: spectra.pixelConditions, logitSingularValues: spectra.logit,
-                                     logitConditionNumbers: spectra.logitConditions,
+                                     conditionNumbers: spectra.pixelConditions, resolutions: spectra.pixelResolutions,
+                                     logitSingularValues: spectra.logit, logitConditionNumbers: spectra.logitConditions,
+                                     logitResolutions: spectra.logitResolutions,
                                      jacobianRows: spectra.pixel.first?.count ?? 0,
                                      priorTerm: priorTerm, volumeTerm: volumeTerm,
                                      saturatedPixelShare: saturation.0, whiteSquareShare: saturation.1)
@@ -190,22 +236,34 @@ func kernelDensityEstimate(generated: Tensor, sampleCount: Int, data: DatasetSpl
     return (kdeNLL, bandwidth, grid, search, noise)
 }
 
-/// AIS: the flow as a decoder with Gaussian observation noise, p(x|z) = N(x; G(z), σ²I), on
-/// the first test images (dequantised with `noise`); also the exact NLL of the same images.
-func annealedImportanceSampling(_ flow: NormalizingFlow, data: DatasetSplits, noise: inout RandomGenerator, label: String,
-                                settings: Settings, seed: UInt64) -> (AISResult, Int, [Double]) {
-    let aisCount = min(settings.aisImages, data.test.count)
-    let aisTargets = Dequantization.apply(data.test.slice(0..<aisCount).images, generator: &noise)
-    var configuration = AISConfiguration(steps: settings.aisSteps, leapfrogSteps: settings.aisLeapfrogSteps, chains: settings.aisChains)
-    configuration.noiseStandardDeviation = settings.aisSigma
-    configuration.schedule = AISConfiguration.schedule(sigma: settings.aisSigma)
-    configuration.initialStepSize = min(configuration.initialStepSize, settings.aisSigma)
-    var chainGenerator = RandomGenerator(seed: seed, stream: .aisChains)
-    let progress = ProgressLine("\(label) AIS", total: configuration.steps)
-    let ais = Evaluation.annealedImportanceSampling(flow: flow, images: aisTargets, configuration: configuration,
-                                                    generator: &chainGenerator, progress: { done, total in progress.update(done, total: total) })
-    let aisExact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(aisTargets)).value.values.map { -Double($0) } }
-    return (ais, aisCount, aisExact)
+/// AIS with its accuracy measured: the flow as a decoder with Gaussian observation noise,
+/// p(x|z) = N(x; G(z), σ²I). First bidirectional Monte Carlo on `aisCheckImages` images
+/// simulated from the model at this σ (an adaptive pilot on them fixes one HMC step size per
+/// temperature), with forward AIS on the first test images (dequantised with `noise`) in the
+/// same batch and transitions; beside the exact NLL of the same test images. The BDMC gap
+/// bounds how far the forward estimate is from log p_σ(x) on the simulated images.
+func checkedAIS(_ flow: NormalizingFlow, data: DatasetSplits, noise: inout RandomGenerator, label: String,
+                settings: Settings, seed: UInt64) -> (estimate: AISResult, check: BDMCResult, images: Int, exact: [Double]) {
+    // [book:checked-ais]
+    let configuration = AISConfiguration(steps: settings.aisSteps, leapfrogSteps: settings.aisLeapfrogSteps,
+                                         chains: settings.aisChains, noiseStandardDeviation: settings.aisSigma,
+                                         initialStepSize: min(0.05, settings.aisSigma),
+                                         schedule: AISConfiguration.schedule(sigma: settings.aisSigma))
+    let count = min(settings.aisImages, data.test.count)
+    let testImages = Dequantization.apply(data.test.slice(0..<count).images, generator: &noise)
+    // Images the model generated, x = G(z) + σε, annealed forward (with the test images, in
+    // one batch) and in reverse from the z that made them: the gap between the two bounds
+    // is how far AIS can be off at this σ and schedule.
+    var simulation = RandomGenerator(seed: seed, stream: .bdmcSimulation)
+    let progress = ProgressLine("\(label) AIS with its BDMC check", total: 3 * configuration.steps)
+    let (_, check) = bidirectionalMonteCarlo(flow: flow, count: settings.aisCheckImages, configuration: configuration,
+                                             alongside: testImages, generator: &simulation,
+                                             progress: { done, _ in progress.update(done) })
+    let estimate = check.alongside!
+    // [/book:checked-ais]
+    // [/book:checked-ais]
+    let exact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(testImages)).value.values.map { -Double($0) } }
+    return (estimate, check, count, exact)
 }
 
 /// The exact NLL in its two parts, on 1,000 dequantised test images: -log p(z) at z = f(x)
@@ -231,11 +289,11 @@ func report(_ e: ModelEvaluation, label: String, dimension: Int, cifar: Bool) {
                      bitsPerDimension(nllNats: e.kdeNLL.mean, dimension: dimension)))
     }
     let aisExactMean = e.aisImagesExactNLL.reduce(0, +) / Double(max(e.aisImagesExactNLL.count, 1))
-    print(String(format: "%@: exact NLL %.1f; AIS %.1f ± %.1f on %d images whose exact NLL is %.1f (floor %.0f at sigma %.3g); KDE %.1f (bandwidth %.3f, floor %.0f); MODE %.2f, Inception %.2f; median condition number %.3g",
+    print(String(format: "%@: exact NLL %.1f; AIS %.1f ± %.1f on %d images whose exact NLL is %.1f (floor %.0f at sigma %.3g, BDMC gap %.1f); KDE %.1f (bandwidth %.3f, floor %.0f); MODE %.2f, Inception %.2f; median condition number %@",
                  label, e.exactNLL.mean, e.ais.meanNLL, e.ais.standardError, e.aisImages, aisExactMean,
-                 AISConfiguration.floorNLL(dimension: dimension, sigma: e.aisSigma), e.aisSigma, e.kdeNLL.mean, e.kdeBandwidth,
+                 AISConfiguration.floorNLL(dimension: dimension, sigma: e.aisSigma), e.aisSigma, e.aisCheck.meanGap, e.kdeNLL.mean, e.kdeBandwidth,
                  KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: e.kdeBandwidth), e.mode.mean, e.inception.mean,
-                 e.medianCondition))
+                 e.medianCondition.map { String(format: "%.3g", $0) } ?? "beyond the SVD's resolution"))
 }
 
 /// Which rows of ∂G/∂z the spectra use: `count` evenly spaced rows (CIFAR-10: 768 of 3072,

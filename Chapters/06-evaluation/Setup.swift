@@ -8,12 +8,18 @@ import Training
 import Evaluation
 import Course
 
-/// Best first, by each method's NLL (lower is a better likelihood).
+/// The largest BDMC gap (nats per image) at which an AIS estimate enters a ranking.
+let convergedAISGap = 10.0
+
+/// Best first, by each method's NLL (lower is a better likelihood). AIS ranks only the
+/// models whose BDMC gap is under `convergedAISGap`; "ais_not_converged" names the others.
 func rankings(_ table: [(Objective, ModelEvaluation)]) -> [String: [String]] {
-    func order(_ key: (ModelEvaluation) -> Double) -> [String] {
-        table.sorted { key($0.1) < key($1.1) }.map { $0.0.rawValue }
+    func order(_ rows: [(Objective, ModelEvaluation)], _ key: (ModelEvaluation) -> Double) -> [String] {
+        rows.sorted { key($0.1) < key($1.1) }.map { $0.0.rawValue }
     }
-    return ["exact": order(\.exactNLL.mean), "ais": order(\.ais.meanNLL), "kde": order(\.kdeNLL.mean)]
+    let converged = table.filter { $0.1.aisCheck.meanGap < convergedAISGap }
+    return ["exact": order(table, \.exactNLL.mean), "ais": order(converged, \.ais.meanNLL), "kde": order(table, \.kdeNLL.mean),
+            "ais_not_converged": table.filter { $0.1.aisCheck.meanGap >= convergedAISGap }.map { $0.0.rawValue }]
 }
 
 extension Results: OneEntryPerObjective {}

@@ -23,9 +23,13 @@ struct Settings: ChapterSettings {
     /// σ of the observation noise p(x|z) = N(x; G(z), σ²I), which sets the floor
     /// (D/2) log(2πσ²) no AIS estimate of the NLL can go below.
     var aisImages = 20
-    var aisSteps = 300
-    var aisSigma = 0.003
-    /// Also the AIS convergence study: the estimate against the schedule's length.
+    var aisSteps = 125
+    var aisSigma = 0.3
+    /// Images simulated from each model on which bidirectional Monte Carlo measures how far
+    /// AIS can be off at this σ and schedule (its gap), and tunes the HMC step sizes.
+    var aisCheckImages = 8
+    /// Also the AIS study: the estimate and its BDMC gap against σ, and importance sampling
+    /// from the prior against its number of draws.
     var aisStudy = false
     /// Random latent points for the Jacobian spectra, and the rows of dG/dz they take (nil: all).
     var jacobianPoints = 20
@@ -33,26 +37,34 @@ struct Settings: ChapterSettings {
     var dataset: DatasetName?
     /// Fixed by the preset: test images for the exact NLL and the KDE (nil: all 10,000), AIS
     /// chains and leapfrog steps, the classifier's epochs and training images (nil: all),
-    /// the study's schedule lengths, and the Gaussian-mixture baseline's training images
-    /// (nil: all), bandwidths and samples scored at each.
+    /// the AIS study's values of σ, the schedule length of each, its test and validation
+    /// images and its largest number of prior draws, and the Gaussian-mixture baseline's
+    /// training images (nil: all), bandwidths and samples scored at each.
     var testImages: Int?
-    var aisChains = 4, aisLeapfrogSteps = 5
+    var aisChains = 2, aisLeapfrogSteps = 20
     var classifierEpochs = 3
     var classifierImages: Int?
-    var aisStudySteps = [10, 30, 100, 300, 1000, 3000]
+    var aisStudySigmas = [0.5, 0.3, 0.2, 0.1]
+    var aisStudySteps = [100, 100, 200, 400]
+    var aisStudyTestImages = 8, aisStudyValidationImages = 8
+    var aisStudyPriorDraws = 100_000
     var mixtureCentres: Int?
     var mixtureBandwidths = 10, mixtureSamples = 2000
 
     static let presets = [
         Preset("default", Settings(), help: "the book's numbers"),
-        Preset("quick", Settings(samples: 1000, aisImages: 2, aisSteps: 20, jacobianPoints: 1, testImages: 1000, aisChains: 2,
-                                 classifierEpochs: 1, classifierImages: 5000, aisStudySteps: [5, 10], mixtureCentres: 5000,
+        Preset("quick", Settings(samples: 1000, aisImages: 2, aisSteps: 10, aisCheckImages: 2, jacobianPoints: 1, testImages: 1000,
+                                 aisChains: 2, aisLeapfrogSteps: 5,
+                                 classifierEpochs: 1, classifierImages: 5000, aisStudySigmas: [0.3, 0.2], aisStudySteps: [5, 10],
+                                 aisStudyTestImages: 2, aisStudyValidationImages: 2, aisStudyPriorDraws: 1000, mixtureCentres: 5000,
                                  mixtureBandwidths: 4), help: "a smoke run"),
-        Preset("cifar", Settings(samples: 1000, aisImages: 2, aisSteps: 20, jacobianPoints: 1, jacobianRows: 768, dataset: .cifar10,
-                                 testImages: 1000, aisChains: 2, classifierEpochs: 5),
+        Preset("cifar", Settings(samples: 1000, aisImages: 2, aisSteps: 20, aisCheckImages: 2, jacobianPoints: 1, jacobianRows: 768,
+                                 dataset: .cifar10, testImages: 1000, aisChains: 2, aisLeapfrogSteps: 5, classifierEpochs: 5),
                help: "what --dataset cifar10 chooses (tens of minutes per model with the recipe's Real NVP)"),
-        Preset("cifar-quick", Settings(samples: 500, aisImages: 2, aisSteps: 10, jacobianPoints: 1, jacobianRows: 256, dataset: .cifar10,
-                                       testImages: 1000, aisChains: 2, classifierEpochs: 1, classifierImages: 5000, aisStudySteps: [5, 10],
+        Preset("cifar-quick", Settings(samples: 500, aisImages: 2, aisSteps: 10, aisCheckImages: 2, jacobianPoints: 1, jacobianRows: 256,
+                                       dataset: .cifar10, testImages: 1000, aisChains: 2, aisLeapfrogSteps: 5, classifierEpochs: 1, classifierImages: 5000,
+                                       aisStudySigmas: [0.3, 0.2], aisStudySteps: [5, 10], aisStudyTestImages: 2,
+                                       aisStudyValidationImages: 2, aisStudyPriorDraws: 1000,
                                        mixtureCentres: 5000, mixtureBandwidths: 4, mixtureSamples: 500),
                help: "what --quick --dataset cifar10 chooses"),
     ]
@@ -62,7 +74,8 @@ struct Settings: ChapterSettings {
         .integer("jacobian-points", \.jacobianPoints, 1...1000, "random latent points for the Jacobian spectra"),
         .number("ais-sigma", \.aisSigma, .within(1e-4...1), "AIS: sigma of the Gaussian observation noise p(x|z)"),
         .integer("ais-steps", \.aisSteps, 1...100_000, "AIS: annealing steps (intermediate distributions) per chain"),
-        .flag("ais-study", \.aisStudy, "also the AIS convergence study on 2 test images per model (several minutes)"),
+        .integer("ais-check-images", \.aisCheckImages, 1...1000, "AIS: images simulated from each model for the BDMC check of its accuracy"),
+        .flag("ais-study", \.aisStudy, "also the AIS study: AIS and its BDMC gap against sigma, importance sampling from the prior (under an hour)"),
         .integer("jacobian-rows", \.jacobianRows, 1...1_000_000, none: "all", "rows of dG/dz, evenly spaced, whose singular values the spectra take"),
         .choice("dataset", \.dataset, "auto: MNIST if found, else Fashion-MNIST"),
     ]
@@ -169,11 +182,13 @@ do {
     try drawJacobianSpectra(table, logit: true, folder: run.folder)
     try drawBandwidthSearch(table, dimension: data.test.dimension, folder: run.folder)
 
-    // 6. With --ais-study: how AIS approaches the exact NLL as its schedule lengthens.
+    // 6. With --ais-study: AIS and its BDMC gap against σ, each model's σ chosen on
+    //    validation images, and importance sampling from the prior against its draws.
     if settings.aisStudy {
-        let study = try aisConvergenceStudy(models: models, data: data, settings: settings, seed: run.seed)
+        let study = try aisStudy(models: models, data: data, settings: settings, seed: run.seed)
         results.aisStudy = study
-        try drawAISConvergence(study, folder: run.folder)
+        try drawAISAgainstSigma(study, folder: run.folder)
+        try drawPriorSampling(study, folder: run.folder)
     }
 
     // 7. The paper's baseline: one Gaussian per training image, against σ.

@@ -26,12 +26,21 @@ public struct BDMCResult {
     public let lower: AISResult
     /// Reverse AIS: stochastic upper bounds on log p_σ(x), one per image.
     public let upper: AISResult
+    /// The step size of each transition both runs used (the configuration's, or the tuned
+    /// pilot's).
+    public let stepSizes: [Double]
+    /// Forward AIS on the images given `alongside` the simulated ones (real images), with the
+    /// same transitions: the estimates the gap vouches for.
+    public let alongside: AISResult?
 
     /// Upper minus lower bound per image (nats): how far the forward estimate can be off.
     public var gaps: [Double] { zip(upper.logLikelihoods, lower.logLikelihoods).map { $0 - $1 } }
 
     /// The mean gap over the images.
     public var meanGap: Double { meanAndStandardError(gaps).mean }
+
+    /// The standard error of `meanGap` over the images.
+    public var gapStandardError: Double { meanAndStandardError(gaps).standardError }
 }
 
 /// Simulates `count` images from the decoder, x = G(z) + σ ε with σ the configuration's
@@ -44,10 +53,16 @@ public struct BDMCResult {
 /// linear-Gaussian decoder, Tests/EvaluationTests/BDMCTests.swift). Without
 /// `configuration.stepSizes`, an adaptive forward pilot on the same images first tunes one
 /// step size per temperature (`AISResult.stepSizeTrace`), and both runs use that schedule.
+///
+/// Images given `alongside` (real ones, [N, ...] of the decoder's output size) are annealed
+/// forward in the same batch as the simulated ones, with the same transitions: the cost of
+/// AIS is per gradient evaluation far more than per row (a pass streams every weight of the
+/// decoder), so the check and the estimate it vouches for cost little more than either.
 public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimension: Int,
                                     logPrior: (Variable) -> Variable,
                                     samplePrior: (Int, inout RandomGenerator) -> Tensor,
-                                    count: Int, configuration: AISConfiguration, generator: inout RandomGenerator,
+                                    count: Int, configuration: AISConfiguration, alongside: Tensor? = nil,
+                                    generator: inout RandomGenerator,
                                     progress: ((Int, Int) -> Void)? = nil) -> (images: Tensor, result: BDMCResult) {
     let latents = samplePrior(count, &generator).reshaped([count, latentDimension])
     let means = GradientRecording.withoutRecording { decoder(Variable(latents)).value }
@@ -66,12 +81,18 @@ public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimen
                                    images: images, configuration: configuration, generator: &generator, progress: part(0))
                 fixed.stepSizes = pilot.stepSizeTrace
             }
-            let lower = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
-                               images: images, configuration: fixed, generator: &generator, progress: part(1))
+            let dimension = images.count / count
+            let forwardImages = alongside.map {
+                Tensor.concatenate([images.reshaped([count, dimension]), $0.reshaped([$0.shape[0], dimension])], alongAxis: 0)
+            } ?? images
+            let forward = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
+                                 images: forwardImages, configuration: fixed, generator: &generator, progress: part(1))
+            let lower = forward.rows(0..<count)
             let upper = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
                                images: images, configuration: fixed, generator: &generator, progress: part(2),
                                reverseFrom: latents)
-            return BDMCResult(lower: lower, upper: upper)
+            return BDMCResult(lower: lower, upper: upper, stepSizes: fixed.stepSizes ?? [],
+                              alongside: alongside == nil ? nil : forward.rows(count..<forwardImages.shape[0]))
         }
     }
     return (images, result)
@@ -80,10 +101,11 @@ public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimen
 /// Bidirectional Monte Carlo for a normalizing flow used as a generator (G = f⁻¹ with the
 /// flow's own prior), in evaluation mode (restored afterwards).
 public func bidirectionalMonteCarlo(flow model: NormalizingFlow, count: Int, configuration: AISConfiguration,
-                                    generator: inout RandomGenerator,
+                                    alongside: Tensor? = nil, generator: inout RandomGenerator,
                                     progress: ((Int, Int) -> Void)? = nil) -> (images: Tensor, result: BDMCResult) {
     withFlowAsDecoder(model) { decoder, d, logPrior, samplePrior in
         bidirectionalMonteCarlo(decoder: decoder, latentDimension: d, logPrior: logPrior, samplePrior: samplePrior,
-                                count: count, configuration: configuration, generator: &generator, progress: progress)
+                                count: count, configuration: configuration, alongside: alongside, generator: &generator,
+                                progress: progress)
     }
 }

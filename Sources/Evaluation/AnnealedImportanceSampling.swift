@@ -109,11 +109,19 @@ public struct AISResult {
     /// The step size at each transition t = 1...T, the geometric mean over the chains of the
     /// first group of images (to tune `AISConfiguration.stepSizes` from a pilot run).
     public let stepSizeTrace: [Double]
+    /// The mean over an image's chains of log p(x | z_T) at the chains' last points, per
+    /// image (forward AIS: approximately posterior draws). Since p(z|x) = p(x|z) p(z) / p(x),
+    /// KL(p(z|x) ‖ p(z)) = E_posterior[log p(x|z)] - log p(x): this minus the estimate is
+    /// how many nats the posterior is from the prior (`posteriorKLEstimates`), and about
+    /// exp(KL) draws from the prior are what importance sampling from it would need.
+    public let finalLogLikelihoods: [Double]
 
-    public init(logLikelihoods: [Double], acceptanceRate: Double, stepSizeTrace: [Double] = []) {
+    public init(logLikelihoods: [Double], acceptanceRate: Double, stepSizeTrace: [Double] = [],
+                finalLogLikelihoods: [Double] = []) {
         self.logLikelihoods = logLikelihoods
         self.acceptanceRate = acceptanceRate
         self.stepSizeTrace = stepSizeTrace
+        self.finalLogLikelihoods = finalLogLikelihoods
     }
 
     /// The mean negative log-likelihood over the images.
@@ -123,6 +131,16 @@ public struct AISResult {
 
     /// The standard error of `meanNLL` over images: sample standard deviation / √N.
     public var standardError: Double { meanAndStandardError(logLikelihoods).standardError }
+
+    /// The estimates of the images in `range` (the acceptance rate and the trace are the run's).
+    func rows(_ range: Range<Int>) -> AISResult {
+        AISResult(logLikelihoods: Array(logLikelihoods[range]), acceptanceRate: acceptanceRate, stepSizeTrace: stepSizeTrace,
+                  finalLogLikelihoods: finalLogLikelihoods.isEmpty ? [] : Array(finalLogLikelihoods[range]))
+    }
+
+    /// KL(p(z|x) ‖ p(z)) per image, estimated as the chains' final mean log p(x|z) minus the
+    /// estimate of log p(x) (forward AIS; nats).
+    public var posteriorKLEstimates: [Double] { zip(finalLogLikelihoods, logLikelihoods).map { $0 - $1 } }
 }
 
 /// Estimates log p(x) for each image x of a decoder-based model by annealed importance
@@ -179,6 +197,7 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
     var logLikelihoods: [Double] = []
     var accepted = 0, proposed = 0
     var trace: [Double] = []
+    var finalLogLikelihoods: [Double] = []
     for group in 0..<groups {
         let range = (group * imagesPerGroup)..<min(n, (group + 1) * imagesPerGroup)
         let target = AnnealingTarget(decoder: decoder, logPrior: logPrior,
@@ -211,10 +230,12 @@ func runAIS(decoder: @escaping (Variable) -> Variable, latentDimension: Int,
             let weights = chains.logWeights[(image * c.chains)..<((image + 1) * c.chains)]
             // Forward: log p̂ = log-mean-exp of log w. Reverse: the weights estimate 1/p(x).
             logLikelihoods.append(posterior == nil ? logMeanExp(weights) : -logMeanExp(weights))
+            let last = chains.current.logLikelihood[(image * c.chains)..<((image + 1) * c.chains)]
+            finalLogLikelihoods.append(last.reduce(0, +) / Double(c.chains))
         }
     }
     return AISResult(logLikelihoods: logLikelihoods, acceptanceRate: Double(accepted) / Double(max(proposed, 1)),
-                     stepSizeTrace: trace)
+                     stepSizeTrace: trace, finalLogLikelihoods: finalLogLikelihoods)
 }
 
 /// AIS for a normalizing flow used as a generator: G(z) = f⁻¹(z) with the flow's own

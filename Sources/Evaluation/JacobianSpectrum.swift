@@ -80,7 +80,7 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
         let jacobian = generatorJacobian(decoder, at: z, rowsPerPass: rowsPerPass, outputRows: outputRows)
         let values = try LinearAlgebra.singularValues(jacobian)
         spectra.append(values)
-        conditionNumbers.append(conditionNumber(values))
+        conditionNumbers.append(conditionNumber(values) ?? .infinity)
     }
     return (spectra, conditionNumbers)
 }
@@ -90,9 +90,13 @@ public func singularValueSpectrum(_ decoder: (Variable) -> Variable, latentDimen
 /// the logit-space Jacobian ∂s/∂z, both with their condition numbers.
 public struct FlowJacobianSpectra {
     public var pixel: [[Double]]
-    public var pixelConditions: [Double]
+    /// σ_max / σ_min per point; nil where σ_min lies below the SVD's resolution.
+    public var pixelConditions: [Double?]
+    /// The smallest singular value the SVD resolves, per point (`LinearAlgebra.singularValueResolution`).
+    public var pixelResolutions: [Double]
     public var logit: [[Double]]
-    public var logitConditions: [Double]
+    public var logitConditions: [Double?]
+    public var logitResolutions: [Double]
 }
 
 // [book:flow-jacobian]
@@ -115,7 +119,8 @@ public func flowJacobianSpectra(_ flow: NormalizingFlow, points: Int, generator:
                                 rowsPerPass: Int? = nil, outputRows: [Int]? = nil) throws -> FlowJacobianSpectra {
     let d = flow.latentShape.reduce(1, *)
     let latents = flow.prior.sample(points, shape: [d], generator: &generator)
-    var spectra = FlowJacobianSpectra(pixel: [], pixelConditions: [], logit: [], logitConditions: [])
+    var spectra = FlowJacobianSpectra(pixel: [], pixelConditions: [], pixelResolutions: [], logit: [], logitConditions: [],
+                                      logitResolutions: [])
     for p in 0..<points {
         let z = latents.slice(p..<(p + 1), alongAxis: 0).reshaped([d])
         let (pixelJacobian, logitJacobian) = flowJacobians(flow, at: z, rowsPerPass: rowsPerPass, outputRows: outputRows)
@@ -124,8 +129,10 @@ public func flowJacobianSpectra(_ flow: NormalizingFlow, points: Int, generator:
         let logitValues = try LinearAlgebra.singularValues(rows: rows, columns: d, rowMajor: logitJacobian)
         spectra.pixel.append(pixelValues)
         spectra.logit.append(logitValues)
-        spectra.pixelConditions.append(conditionNumber(pixelValues))
-        spectra.logitConditions.append(conditionNumber(logitValues))
+        spectra.pixelConditions.append(conditionNumber(pixelValues, rows: rows, columns: d))
+        spectra.logitConditions.append(conditionNumber(logitValues, rows: rows, columns: d))
+        spectra.pixelResolutions.append(LinearAlgebra.singularValueResolution(largest: pixelValues.first ?? 0, rows: rows, columns: d))
+        spectra.logitResolutions.append(LinearAlgebra.singularValueResolution(largest: logitValues.first ?? 0, rows: rows, columns: d))
     }
     return spectra
 }
@@ -154,8 +161,14 @@ public func flowJacobians(_ flow: NormalizingFlow, at z: Tensor, rowsPerPass: In
 }
 // [/book:flow-jacobian]
 
-/// σ_max / σ_min (infinite when σ_min = 0).
-func conditionNumber(_ values: [Double]) -> Double {
+/// σ_max / σ_min of singular values listed largest first; nil when σ_min = 0 or, given the
+/// matrix's size, when σ_min lies below what a Double SVD resolves
+/// (`LinearAlgebra.singularValueResolution`): such a value is rounding, and the condition
+/// number is then only known to exceed 1 / (ε · max(m, n)), 5.7e12 for 784 x 784.
+public func conditionNumber(_ values: [Double], rows: Int? = nil, columns: Int? = nil) -> Double? {
     let largest = values.first ?? 0, smallest = values.last ?? 0
-    return smallest > 0 ? largest / smallest : .infinity
+    if let rows, let columns, smallest < LinearAlgebra.singularValueResolution(largest: largest, rows: rows, columns: columns) {
+        return nil
+    }
+    return smallest > 0 ? largest / smallest : nil
 }
