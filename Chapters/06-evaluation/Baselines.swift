@@ -57,8 +57,7 @@ func gaussianMixtureBaseline(data: DatasetSplits, classifier: any ImageClassifie
 extension RandomStream {
     /// The generated samples behind the KDE and the scores.
     static let evaluationSamples = RandomStream(606)
-    /// The AIS chains, and the images BDMC simulates (and its chains).
-    static let aisChains = RandomStream(607)
+    /// The images BDMC simulates, and every chain of the AIS runs on them and on the test images.
     static let bdmcSimulation = RandomStream(611)
     /// The latent points of the Jacobian spectra.
     static let jacobianLatents = RandomStream(608)

@@ -7,9 +7,10 @@ import Course
 
 /// The paper's Figure 4: the CDF of the singular values of dG/dz, per objective, in pixel
 /// space (the generator as sampled) or, with `logit`, in logit space (the flow before the
-/// fixed pixel map), both computed in Double. A grey band covers what the SVD cannot
-/// resolve (below σ_max · ε · D at the point with the largest resolution): a value plotted
-/// there is rounding, not a singular value.
+/// fixed pixel map), both computed in Double. A grey band covers what the SVD resolves at
+/// no point (below σ_max · ε · D for every point's σ_max, so below the smallest of those
+/// resolutions): a value plotted there is rounding, not a singular value. (Each point has
+/// its own resolution; the results file counts the values below their point's.)
 func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, folder: String) throws {
     let points = table.first?.1.singularValues.count ?? 0
     let space = logit ? "logit space, ds/dz" : "pixel space, dx/dz"
@@ -17,12 +18,12 @@ func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, f
                                title: "Singular values of the generator's Jacobian (\(space)) at \(points) random z per model",
                                xLabel: "singular value", yLabel: "fraction of singular values below")
     let all = table.flatMap { (logit ? $0.1.logitSingularValues : $0.1.singularValues).flatMap { $0 } }.filter { $0 > 0 }
-    let resolution = table.flatMap { logit ? $0.1.logitResolutions : $0.1.resolutions }.max() ?? 0
+    let resolution = table.flatMap { logit ? $0.1.logitResolutions : $0.1.resolutions }.filter { $0 > 0 }.min() ?? 1e-16
     let left = min(all.min() ?? 1, resolution) / 10, right = (all.max() ?? 1) * 10
     figure.settings = ["set logscale x", "set format x '10^{%L}'", "set key bottom right", "set yrange [0:1]", "set grid",
                        "set xrange [\(left):\(right)]",
                        "set object 1 rect from \(left),0 to \(resolution),1 fc rgb 'gray85' fs solid 0.6 noborder behind",
-                       "set label 1 'below the SVD''s resolution' at \(resolution),0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'"]
+                       "set label 1 'below the SVD''s resolution at every point' at \(resolution),0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'"]
     figure.series = table.map { objective, evaluation in
         let sorted = (logit ? evaluation.logitSingularValues : evaluation.singularValues).flatMap { $0 }.sorted().map { max($0, left) }
         let fractions = sorted.indices.map { Double($0 + 1) / Double(sorted.count) }
@@ -39,10 +40,10 @@ func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int
     guard let grid = table.first?.1.kdeGrid, !grid.isEmpty else { return }
     var figure = GnuplotFigure(name: "ch06-kde-bandwidth",
                                title: "KDE on generated samples: choosing the bandwidth on validation images",
-                               xLabel: "bandwidth h (the 15 values searched)", yLabel: "validation NLL (nats per image)")
+                               xLabel: "bandwidth h (the \(grid.count) values searched)", yLabel: "validation NLL (nats per image)")
     // Small bandwidths give NLLs of hundreds of thousands of nats, which would flatten the
     // interesting part: the y range runs from below the floor to 1,500 nats above the best
-    // model's minimum, and points above it are drawn at the top edge.
+    // model's minimum, and a curve leaves the plot through its top edge.
     let best = table.compactMap { $0.1.kdeValidationNLL.min() }.min() ?? 0
     let top = best + 1500
     let floors = grid.map { KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: $0) }
@@ -52,8 +53,7 @@ func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int
                        "set xrange [\(grid.first! / 1.2):\(grid.last! * 1.2)]", "set yrange [\(bottom):\(top)]",
                        "set xtics (\(ticks)) rotate by 45 right font ',9'"]
     for (index, (objective, evaluation)) in table.enumerated() {
-        let clipped = evaluation.kdeValidationNLL.map { min($0, top) }
-        figure.series.append(PlotSeries(title: objective.rawValue.uppercased(), x: evaluation.kdeGrid, y: clipped,
+        figure.series.append(PlotSeries(title: objective.rawValue.uppercased(), x: evaluation.kdeGrid, y: evaluation.kdeValidationNLL,
                                         style: "linespoints lw 2 pt 7 ps 0.7 lc \(index + 1)"))
         let chosen = evaluation.kdeValidationNLL.min() ?? .nan
         figure.series.append(PlotSeries(title: "\(objective.rawValue.uppercased()) chosen h = \(String(format: "%.3g", evaluation.kdeBandwidth))",
@@ -68,24 +68,22 @@ func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int
 /// The AIS study against σ: each model's AIS estimate of the test images' NLL (points),
 /// with a bar down to the estimate minus the BDMC gap of that σ and schedule (where log p_σ
 /// lies, if the gap measured on simulated images holds for real ones), beside the floor
-/// (D/2) log(2πσ²) and each model's exact NLL of the same images (dashed).
+/// (D/2) log(2πσ²). The exact NLLs of the same images, thousands of nats away, are named in
+/// the key rather than drawn, so that the bars stay visible.
 func drawAISAgainstSigma(_ study: AISStudy, folder: String) throws {
     var figure = GnuplotFigure(name: "ch06-ais-sigma",
                                title: "AIS against sigma, \(study.testImages) test images (bars: down by the BDMC gap)",
-                               xLabel: "sigma of p(x|z) = N(x; G(z), sigma^2 I)", yLabel: "NLL (nats per image)")
+                               xLabel: "sigma of p(x|z) = N(x; G(z), sigma^2 I)", yLabel: "AIS estimate of the NLL (nats per image)")
     let ticks = study.sigmas.map { String(format: "'%g' %g", $0, $0) }.joined(separator: ", ")
-    figure.settings = ["set logscale x", "set key below horizontal maxrows 3", "set grid", "set xtics (\(ticks))",
+    figure.settings = ["set logscale x", "set key below horizontal maxrows 2", "set grid", "set xtics (\(ticks))",
                        "set xrange [\(study.sigmas.min()! / 1.3):\(study.sigmas.max()! * 1.3)]"]
-    let ends = [study.sigmas.min()! / 1.3, study.sigmas.max()! * 1.3]
     for (index, objective) in Objective.allCases.enumerated() {
         guard let entry = study[objective] else { continue }
-        let name = objective.rawValue.uppercased()
-        figure.series.append(PlotSeries(title: "\(name) AIS", columns: [study.sigmas, entry.testAisNllNats,
-                                                                       zip(entry.testAisNllNats, entry.bdmcGapNats).map { $0 - $1 },
-                                                                       entry.testAisNllNats],
-                                        style: "yerrorlines lw 2 pt 7 lc \(index + 1)", using: "1:2:3:4"))
-        figure.series.append(PlotSeries(title: "\(name) exact", x: ends, y: [entry.testExactNllNats, entry.testExactNllNats],
-                                        style: "lines lw 2 dt 2 lc \(index + 1)"))
+        let title = String(format: "%@ (exact NLL %.0f)", objective.rawValue.uppercased(), entry.testExactNllNats)
+        figure.series.append(PlotSeries(title: title, columns: [study.sigmas, entry.testAisNllNats,
+                                                               zip(entry.testAisNllNats, entry.bdmcGapNats).map { $0 - $1 },
+                                                               entry.testAisNllNats],
+                                        style: "yerrorlines lw 2 pt 7 ps 1.2 lc \(index + 1)", using: "1:2:3:4"))
     }
     figure.series.append(PlotSeries(title: "floor (D/2) log(2 pi sigma^2)", x: study.sigmas, y: study.floorNats,
                                     style: "lines lw 2 dt 3 lc rgb 'gray40'"))

@@ -82,7 +82,9 @@ struct ModelEvaluation {
         var bdmcImages: Int
         var bdmcUpperNllNats, bdmcLowerNllNats, bdmcGapNats, bdmcGapStandardError: Double
         /// KL(p(z|x) ‖ p(z)) on the test images, from AIS's last states (nats): importance
-        /// sampling from the prior needs of the order of exp(KL) draws.
+        /// sampling from the prior needs of the order of exp(KL) draws. Meaningful only where
+        /// AIS has converged (its last states then are posterior draws). The acceptance rate
+        /// is over the whole run, the simulated images' chains included.
         var aisPosteriorKlNats: Double
         var nllPriorTermNats, nllVolumeTermNats, saturatedPixelShare, whiteSquareShare: Double
         var modeScore, modeScoreSd, inceptionScore, inceptionScoreSd: Double
@@ -241,7 +243,8 @@ func kernelDensityEstimate(generated: Tensor, sampleCount: Int, data: DatasetSpl
 /// simulated from the model at this σ (an adaptive pilot on them fixes one HMC step size per
 /// temperature), with forward AIS on the first test images (dequantised with `noise`) in the
 /// same batch and transitions; beside the exact NLL of the same test images. The BDMC gap
-/// bounds how far the forward estimate is from log p_σ(x) on the simulated images.
+/// stochastically bounds how far the forward estimate is from log p_σ(x) on the simulated
+/// images; for the test images it is evidence, not proof.
 func checkedAIS(_ flow: NormalizingFlow, data: DatasetSplits, noise: inout RandomGenerator, label: String,
                 settings: Settings, seed: UInt64) -> (estimate: AISResult, check: BDMCResult, images: Int, exact: [Double]) {
     // [book:checked-ais]
@@ -260,7 +263,6 @@ func checkedAIS(_ flow: NormalizingFlow, data: DatasetSplits, noise: inout Rando
                                              alongside: testImages, generator: &simulation,
                                              progress: { done, _ in progress.update(done) })
     let estimate = check.alongside!
-    // [/book:checked-ais]
     // [/book:checked-ais]
     let exact = GradientRecording.withoutRecording { flow.logLikelihood(Variable(testImages)).value.values.map { -Double($0) } }
     return (estimate, check, count, exact)

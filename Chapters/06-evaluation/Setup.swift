@@ -17,9 +17,10 @@ func rankings(_ table: [(Objective, ModelEvaluation)]) -> [String: [String]] {
     func order(_ rows: [(Objective, ModelEvaluation)], _ key: (ModelEvaluation) -> Double) -> [String] {
         rows.sorted { key($0.1) < key($1.1) }.map { $0.0.rawValue }
     }
-    let converged = table.filter { $0.1.aisCheck.meanGap < convergedAISGap }
-    return ["exact": order(table, \.exactNLL.mean), "ais": order(converged, \.ais.meanNLL), "kde": order(table, \.kdeNLL.mean),
-            "ais_not_converged": table.filter { $0.1.aisCheck.meanGap >= convergedAISGap }.map { $0.0.rawValue }]
+    // A NaN gap (a diverging chain) counts as not converged.
+    let isConverged: ((Objective, ModelEvaluation)) -> Bool = { $0.1.aisCheck.meanGap < convergedAISGap }
+    return ["exact": order(table, \.exactNLL.mean), "ais": order(table.filter(isConverged), \.ais.meanNLL),
+            "kde": order(table, \.kdeNLL.mean), "ais_not_converged": table.filter { !isConverged($0) }.map { $0.0.rawValue }]
 }
 
 extension Results: OneEntryPerObjective {}

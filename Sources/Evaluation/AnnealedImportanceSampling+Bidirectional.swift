@@ -30,7 +30,7 @@ public struct BDMCResult {
     /// pilot's).
     public let stepSizes: [Double]
     /// Forward AIS on the images given `alongside` the simulated ones (real images), with the
-    /// same transitions: the estimates the gap vouches for.
+    /// same transitions: estimates for which the gap is evidence, not a proof.
     public let alongside: AISResult?
 
     /// Upper minus lower bound per image (nats): how far the forward estimate can be off.
@@ -55,9 +55,9 @@ public struct BDMCResult {
 /// step size per temperature (`AISResult.stepSizeTrace`), and both runs use that schedule.
 ///
 /// Images given `alongside` (real ones, [N, ...] of the decoder's output size) are annealed
-/// forward in the same batch as the simulated ones, with the same transitions: the cost of
-/// AIS is per gradient evaluation far more than per row (a pass streams every weight of the
-/// decoder), so the check and the estimate it vouches for cost little more than either.
+/// forward in the same batch as the simulated ones, with the same transitions: for a
+/// decoder whose passes are dominated by streaming its weights (NICE's large dense layers at
+/// a few dozen rows), the check and the estimate then cost little more than either.
 public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimension: Int,
                                     logPrior: (Variable) -> Variable,
                                     samplePrior: (Int, inout RandomGenerator) -> Tensor,
@@ -87,12 +87,12 @@ public func bidirectionalMonteCarlo(decoder: (Variable) -> Variable, latentDimen
             } ?? images
             let forward = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
                                  images: forwardImages, configuration: fixed, generator: &generator, progress: part(1))
-            let lower = forward.rows(0..<count)
+            let lower = forward.images(0..<count)
             let upper = runAIS(decoder: decoder, latentDimension: latentDimension, logPrior: logPrior, samplePrior: samplePrior,
                                images: images, configuration: fixed, generator: &generator, progress: part(2),
                                reverseFrom: latents)
             return BDMCResult(lower: lower, upper: upper, stepSizes: fixed.stepSizes ?? [],
-                              alongside: alongside == nil ? nil : forward.rows(count..<forwardImages.shape[0]))
+                              alongside: alongside == nil ? nil : forward.images(count..<forwardImages.shape[0]))
         }
     }
     return (images, result)

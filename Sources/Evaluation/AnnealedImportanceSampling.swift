@@ -132,14 +132,16 @@ public struct AISResult {
     /// The standard error of `meanNLL` over images: sample standard deviation / √N.
     public var standardError: Double { meanAndStandardError(logLikelihoods).standardError }
 
-    /// The estimates of the images in `range` (the acceptance rate and the trace are the run's).
-    func rows(_ range: Range<Int>) -> AISResult {
+    /// The estimates of the images (not chains) in `range`; the acceptance rate and the trace
+    /// are the whole run's.
+    func images(_ range: Range<Int>) -> AISResult {
         AISResult(logLikelihoods: Array(logLikelihoods[range]), acceptanceRate: acceptanceRate, stepSizeTrace: stepSizeTrace,
                   finalLogLikelihoods: finalLogLikelihoods.isEmpty ? [] : Array(finalLogLikelihoods[range]))
     }
 
     /// KL(p(z|x) ‖ p(z)) per image, estimated as the chains' final mean log p(x|z) minus the
-    /// estimate of log p(x) (forward AIS; nats).
+    /// estimate of log p(x) (nats). Forward AIS only, and meaningful only where it has
+    /// converged: otherwise the last states are not posterior draws and log p̂ is low.
     public var posteriorKLEstimates: [Double] { zip(finalLogLikelihoods, logLikelihoods).map { $0 - $1 } }
 }
 

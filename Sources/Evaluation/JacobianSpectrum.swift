@@ -96,6 +96,10 @@ public struct FlowJacobianSpectra {
     public var pixelResolutions: [Double]
     public var logit: [[Double]]
     public var logitConditions: [Double?]
+    /// The Double SVD's resolution of the logit-space Jacobian. Its entries come from the
+    /// engine's Float32 reverse mode, so their own rounding (about 1e-7 of each entry) is a
+    /// coarser limit that this rule does not capture; the pixel-space rule is the binding
+    /// one there, as diag(d) is applied in Double.
     public var logitResolutions: [Double]
 }
 

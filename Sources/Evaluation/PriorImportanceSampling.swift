@@ -19,8 +19,8 @@ public struct PriorImportanceSamplingResult {
     public let sampleCounts: [Int]
     /// logEstimates[k][i]: log((1/N_k) Σ_{j ≤ N_k} p(x_i | z_j)) for image i.
     public let logEstimates: [[Double]]
-    /// The largest log p(x_i | z_j) among all draws, per image: the estimate is never more
-    /// than log N above it.
+    /// The largest log p(x_i | z_j) among all draws, per image: the estimate after all N
+    /// draws is never above it, and at most log N below it.
     public let largestLogLikelihood: [Double]
 
     /// The mean negative log-likelihood over the images at each N.
@@ -63,6 +63,9 @@ public func priorImportanceSampling(decoder: (Variable) -> Variable, latentDimen
                     squares += r * r
                 }
                 let term = logNormalizer - 0.5 * squares / (sigma * sigma)
+                // A NaN output of the decoder gives that draw zero weight, as AIS's
+                // Metropolis test rejects it.
+                if !term.isFinite { continue }
                 if term > largest[i] {
                     scaledSum[i] = scaledSum[i] * Foundation.exp(largest[i] - term) + 1
                     largest[i] = term

@@ -93,6 +93,37 @@ struct BDMCTests {
         #expect(abs(estimate.logLikelihoods[0] - oracle) < 1e-4, "AIS(1 step) \(estimate.logLikelihoods[0]), prior IS \(oracle)")
     }
 
+    /// Real images annealed alongside the simulated ones, with groups of images smaller than
+    /// the batch so that they cross group boundaries: each image's estimate must still be its
+    /// own (against the closed form), and the simulated images' bounds must still bracket theirs.
+    @Test("images annealed alongside the simulated ones get their own estimates, across groups of images")
+    func alongsideImages() {
+        let sigma = 0.3
+        let model = AISTests.LinearGaussian(latent: 2, observed: 4, seed: 71)
+        var random = RandomGenerator(seed: 72)
+        let real = Tensor.uniform([5, 4], low: -1, high: 1, generator: &random)
+        var configuration = AISConfiguration(steps: 200, leapfrogSteps: 5, chains: 8, noiseStandardDeviation: sigma,
+                                             initialStepSize: 0.1, schedule: AISConfiguration.schedule(sigma: sigma))
+        configuration.maximumBatchRows = 24   // three images per group: the 6 + 5 images span four groups
+        var generator = RandomGenerator(seed: 73)
+        let (images, result) = bidirectionalMonteCarlo(
+            decoder: model.decode, latentDimension: model.d, logPrior: AISTests.standardNormalLogDensity,
+            samplePrior: { n, random in Tensor.normal([n, model.d], generator: &random) },
+            count: 6, configuration: configuration, alongside: real, generator: &generator)
+        let estimates = try! #require(result.alongside)
+        #expect(estimates.logLikelihoods.count == 5 && result.lower.logLikelihoods.count == 6)
+        let values = real.values
+        for i in 0..<5 {
+            let exact = model.exactLogMarginal(values[(4 * i)..<(4 * i + 4)].map(Double.init), sigma: sigma)
+            #expect(abs(estimates.logLikelihoods[i] - exact) < 0.3, "real image \(i): \(estimates.logLikelihoods[i]) against \(exact)")
+        }
+        let exact = Self.exact(model, images, sigma: sigma)
+        let lower = meanAndStandardError(zip(result.lower.logLikelihoods, exact).map { $0 - $1 })
+        let upper = meanAndStandardError(zip(result.upper.logLikelihoods, exact).map { $0 - $1 })
+        #expect(lower.mean < 2 * lower.standardError + 0.02 && upper.mean > -2 * upper.standardError - 0.02,
+                "lower - exact \(lower.mean), upper - exact \(upper.mean)")
+    }
+
     /// The flow overload on a diagonal scaling flow, G(z) = z ⊙ exp(-s): x_i ~ N(0, exp(-2 s_i)
     /// + σ²) independently, so each simulated image's log p_σ(x) is known.
     @Test("the flow overload brackets a diagonal scaling flow's exact log p(x) and restores the flow's mode")

@@ -24,6 +24,15 @@ struct JacobianSpectrumTests {
         zip(a.values, b.values).map { abs(Double($0) - Double($1)) }.max() ?? 0
     }
 
+    @Test("a condition number is reported only when the SVD resolves the smallest singular value")
+    func conditionNumberResolution() {
+        // For a 2 x 2 matrix with σ_max = 1 the resolution is 2ε ≈ 4.4e-16.
+        #expect(conditionNumber([1, 1e-10], rows: 2, columns: 2) == 1e10)
+        #expect(conditionNumber([1, 1e-20], rows: 2, columns: 2) == nil)
+        #expect(conditionNumber([1, 0]) == nil)
+        #expect(conditionNumber([4, 2]) == 2)
+    }
+
     @Test("a Linear layer's Jacobian is its weight, transposed (y = z W + b)")
     func linearLayer() {
         var random = RandomGenerator(seed: 1)
