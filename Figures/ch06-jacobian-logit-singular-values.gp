@@ -11,9 +11,9 @@ set format x '10^{%L}'
 set key bottom right
 set yrange [0:1]
 set grid
-set xrange [1.50761223934096e-11:8660.308570555033]
-set object 1 rect from 1.50761223934096e-11,0 to 1.5076122393409597e-10,1 fc rgb 'gray85' fs solid 0.6 noborder behind
-set label 1 'below the SVD''s resolution' at 1.5076122393409597e-10,0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'
+set xrange [2.697972923295344e-13:8660.308570555033]
+set object 1 rect from 2.697972923295344e-13,0 to 2.697972923295344e-12,1 fc rgb 'gray85' fs solid 0.6 noborder behind
+set label 1 'below the SVD''s resolution' at 2.697972923295344e-12,graph 0.04 left rotate by 90 offset -1,0 tc rgb 'gray30'
 plot 'ch06-jacobian-logit-singular-values.dat' index 0 using 1:2 with lines lw 2 title "MLE", \
      'ch06-jacobian-logit-singular-values.dat' index 1 using 1:2 with lines lw 2 title "ADV", \
      'ch06-jacobian-logit-singular-values.dat' index 2 using 1:2 with lines lw 2 title "HYBRID"

@@ -12,8 +12,8 @@ set key bottom right
 set yrange [0:1]
 set grid
 set xrange [4.181416564107722e-17:921.763922682236]
-set object 1 rect from 4.181416564107722e-17,0 to 1.6046340154016137e-11,1 fc rgb 'gray85' fs solid 0.6 noborder behind
-set label 1 'below the SVD''s resolution' at 1.6046340154016137e-11,0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'
+set object 1 rect from 4.181416564107722e-17,0 to 2.7788841704478316e-13,1 fc rgb 'gray85' fs solid 0.6 noborder behind
+set label 1 'below the SVD''s resolution' at 2.7788841704478316e-13,graph 0.04 left rotate by 90 offset -1,0 tc rgb 'gray30'
 plot 'ch06-jacobian-singular-values.dat' index 0 using 1:2 with lines lw 2 title "MLE", \
      'ch06-jacobian-singular-values.dat' index 1 using 1:2 with lines lw 2 title "ADV", \
      'ch06-jacobian-singular-values.dat' index 2 using 1:2 with lines lw 2 title "HYBRID"

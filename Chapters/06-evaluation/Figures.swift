@@ -23,7 +23,7 @@ func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, f
     figure.settings = ["set logscale x", "set format x '10^{%L}'", "set key bottom right", "set yrange [0:1]", "set grid",
                        "set xrange [\(left):\(right)]",
                        "set object 1 rect from \(left),0 to \(resolution),1 fc rgb 'gray85' fs solid 0.6 noborder behind",
-                       "set label 1 'below the SVD''s resolution at every point' at \(resolution),0.5 right rotate by 90 offset -1,0 tc rgb 'gray30'"]
+                       "set label 1 'below the SVD''s resolution' at \(resolution),graph 0.04 left rotate by 90 offset -1,0 tc rgb 'gray30'"]
     figure.series = table.map { objective, evaluation in
         let sorted = (logit ? evaluation.logitSingularValues : evaluation.singularValues).flatMap { $0 }.sorted().map { max($0, left) }
         let fractions = sorted.indices.map { Double($0 + 1) / Double(sorted.count) }
@@ -34,8 +34,9 @@ func drawJacobianSpectra(_ table: [(Objective, ModelEvaluation)], logit: Bool, f
 
 /// The KDE's bandwidth search: mean NLL of 1,000 validation images against the bandwidth h,
 /// per model, beside the floor (D/2) log(2π h²) no KDE can go below. The whole searched
-/// range is on the x axis (a dotted line where a curve leaves the plot), the bandwidth
-/// each model chose is marked with a star, and every searched h is a labelled tick.
+/// range is on the x axis (a curve leaves the plot through its top edge, and a label says
+/// so), the bandwidth each model chose is marked with a star, and every searched h is a
+/// labelled tick.
 func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int, folder: String) throws {
     guard let grid = table.first?.1.kdeGrid, !grid.isEmpty else { return }
     var figure = GnuplotFigure(name: "ch06-kde-bandwidth",
@@ -49,15 +50,19 @@ func drawBandwidthSearch(_ table: [(Objective, ModelEvaluation)], dimension: Int
     let floors = grid.map { KernelDensityEstimate.floorNLL(dimension: dimension, bandwidth: $0) }
     let bottom = min(floors.filter { $0 >= best - 2000 }.min() ?? best, best) - 200
     let ticks = grid.map { String(format: "'%.2g' %.6g", $0, $0) }.joined(separator: ", ")
-    figure.settings = ["set logscale x", "set key below horizontal", "set grid",
+    figure.settings = ["set logscale x", "set key below horizontal maxrows 2", "set grid",
                        "set xrange [\(grid.first! / 1.2):\(grid.last! * 1.2)]", "set yrange [\(bottom):\(top)]",
+                       "set label 1 'smaller h: NLL above the top edge (values in the results file)' at graph 0.02, graph 0.95 left tc rgb 'gray30'",
                        "set xtics (\(ticks)) rotate by 45 right font ',9'"]
     for (index, (objective, evaluation)) in table.enumerated() {
-        figure.series.append(PlotSeries(title: objective.rawValue.uppercased(), x: evaluation.kdeGrid, y: evaluation.kdeValidationNLL,
+        // One key entry per model, naming the h it chose; the star itself has no entry of
+        // its own (an empty gnuplot title), which keeps the key to one row.
+        let name = "\(objective.rawValue.uppercased()) (star: chosen h = \(String(format: "%.3g", evaluation.kdeBandwidth)))"
+        figure.series.append(PlotSeries(title: name, x: evaluation.kdeGrid, y: evaluation.kdeValidationNLL,
                                         style: "linespoints lw 2 pt 7 ps 0.7 lc \(index + 1)"))
         let chosen = evaluation.kdeValidationNLL.min() ?? .nan
-        figure.series.append(PlotSeries(title: "\(objective.rawValue.uppercased()) chosen h = \(String(format: "%.3g", evaluation.kdeBandwidth))",
-                                        x: [evaluation.kdeBandwidth], y: [chosen], style: "points pt 3 ps 2.5 lw 2 lc \(index + 1)"))
+        figure.series.append(PlotSeries(title: "", x: [evaluation.kdeBandwidth], y: [chosen],
+                                        style: "points pt 3 ps 2.5 lw 2 lc \(index + 1)"))
     }
     let shownFloors = zip(grid, floors).filter { $0.1 >= bottom }
     figure.series.append(PlotSeries(title: "floor (D/2) log(2 pi h^2)", x: shownFloors.map(\.0), y: shownFloors.map(\.1),
