@@ -16,7 +16,7 @@ struct FlowGANBench: ParsableCommand {
         Each subcommand warms up, then times repeated steps and prints the rates it \
         measured. With --json it prints one JSON object on one line.
         """,
-        subcommands: [BLASReport.self, MLPBenchmark.self, MLEBenchmark.self, HybridBenchmark.self, KDEBenchmark.self, JacobianBenchmark.self])
+        subcommands: [BLASReport.self, MLPBenchmark.self, MLEBenchmark.self, RealNVPBenchmark.self, ConvolutionBenchmark.self, HybridBenchmark.self, KDEBenchmark.self, JacobianBenchmark.self])
 }
 
 /// Options shared by the benchmarks.

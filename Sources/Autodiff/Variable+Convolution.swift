@@ -9,9 +9,11 @@ import TensorCore
 // gradients through convolutional critics come for free.
 //
 // conv2d and conv2dTransposeWeight both multiply by the im2col matrix of their first
-// argument (`Tensor.convolutionColumns`); a convolution that records itself keeps that
-// matrix for its weight gradient instead of building it again, and the VJP of
-// conv2dTransposeInput builds the one of its incoming gradient once for both products.
+// argument (`Tensor.convolutionColumns`). Training differentiates once: there a
+// convolution's VJP is `Tensor.conv2dAdjoints`, which rebuilds x's columns a few images
+// at a time instead of keeping the batch's. When the backward pass is itself recorded
+// (the WGAN-GP penalty), the VJPs are the three differentiable operations, and the VJP of
+// conv2dTransposeInput builds the columns of its incoming gradient once for both products.
 
 extension Variable {
     public static func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0) -> Variable {
@@ -25,12 +27,19 @@ extension Variable {
 
     /// `columns`, when given, is x's `Tensor.convolutionColumns` for this geometry.
     static func conv2d(_ x: Variable, _ w: Variable, stride: Int, padding: Int, columns: Tensor?) -> Variable {
-        let columns = columns ?? Tensor.convolutionColumns(x.value, weightShape: w.shape, stride: stride, padding: padding)
         let value = Tensor.conv2d(x.value, w.value, stride: stride, padding: padding, columns: columns)
         return record(value, inputs: [x, w]) { g, _, needs in
-            [needs[0] ? conv2dTransposeInput(g, w, inputShape: x.shape, stride: stride, padding: padding) : nil,
-             needs[1] ? conv2dTransposeWeight(x, g, weightShape: w.shape, stride: stride, padding: padding,
-                                              columns: columns) : nil]
+            guard GradientRecording.isEnabled else {
+                // A first-order pass (training): both adjoints in one sweep over slices of
+                // images, the same numbers as the two operations below without their
+                // batch-sized im2col matrices.
+                let (dx, dw) = Tensor.conv2dAdjoints(x.value, w.value, g.value, stride: stride, padding: padding,
+                                                     input: needs[0], weight: needs[1])
+                return [dx.map { Variable($0) }, dw.map { Variable($0) }]
+            }
+            return [needs[0] ? conv2dTransposeInput(g, w, inputShape: x.shape, stride: stride, padding: padding) : nil,
+                    needs[1] ? conv2dTransposeWeight(x, g, weightShape: w.shape, stride: stride, padding: padding,
+                                                     columns: columns) : nil]
         }
     }
 

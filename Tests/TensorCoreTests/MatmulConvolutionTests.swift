@@ -205,3 +205,27 @@ func convolutionTransposesAreAdjoints(stride: Int, padding: Int) {
         _ = ConvolutionGeometry(input: [1, 1, 2, 2], weight: [1, 1, 3, 3], stride: 1, padding: 0)
     }
 }
+
+@Test(arguments: [1, 2], [0, 1])
+func slicedConvolutionAndItsAdjointsMatchDirectLoops(stride: Int, padding: Int) {
+    // Slices of 1 and 2 images: with batches of 1, 2 and 3, every slice count and a
+    // partial last slice (images 2..<3) occur; slice 0 is taken as 1.
+    for (index, shapes) in convolutionShapes.enumerated() {
+        let g = ConvolutionCase(input: shapes.input, weight: shapes.weight, stride: stride, padding: padding)
+        let seed = UInt64(31 + 100 * index + 10 * stride + padding)
+        let x = sampleTensor(g.input, seed: seed), w = sampleTensor(g.weight, seed: seed + 1000)
+        let dy = sampleTensor(g.output, seed: seed + 2000)
+        for slice in [0, 1, 2] {
+            let y = Tensor.slicedConv2d(x, w, stride: stride, padding: padding, slice: slice)
+            #expect(y.shape == g.output && maxAbsDifference(y.values, directConv2d(x, w, g)) < 1e-5, "\(g) slice \(slice)")
+            let both = Tensor.conv2dAdjoints(x, w, dy, stride: stride, padding: padding, input: true, weight: true, slice: slice)
+            #expect(both.input.map { maxAbsDifference($0.values, directTransposeInput(dy, w, g)) < 1e-5 } == true, "\(g)")
+            #expect(both.weight.map { $0.shape == g.weight && maxAbsDifference($0.values, directTransposeWeight(x, dy, g)) < 1e-4 } == true,
+                    "\(g) slice \(slice)")
+            let inputOnly = Tensor.conv2dAdjoints(x, w, dy, stride: stride, padding: padding, input: true, weight: false, slice: slice)
+            let weightOnly = Tensor.conv2dAdjoints(x, w, dy, stride: stride, padding: padding, input: false, weight: true, slice: slice)
+            #expect(inputOnly.weight == nil && weightOnly.input == nil)
+            #expect(weightOnly.weight.map { maxAbsDifference($0.values, directTransposeWeight(x, dy, g)) < 1e-4 } == true)
+        }
+    }
+}
