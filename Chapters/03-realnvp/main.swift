@@ -13,7 +13,7 @@ import Figures
 import Course
 
 /// The chapter's settings. Each model has its own run length: Real NVP's 200 iterations
-/// take about as long as NICE's 3000 on two cores, and its convolutions make a validation
+/// take about half as long as NICE's 3000 on two cores, and its convolutions make a validation
 /// pass cost as much as 30 training steps, so its curve is measured on 2,000 images. The
 /// command line's --iterations, --validation-images, ... override the chosen model's.
 struct Settings: ChapterSettings {
@@ -37,7 +37,7 @@ struct Settings: ChapterSettings {
     }
 
     static let presets = [
-        Preset("default", Settings(), help: "the book's figures (about 9 minutes for NICE, 11 for --model realnvp)"),
+        Preset("default", Settings(), help: "the book's figures (about 9 minutes for NICE, 7 for --model realnvp)"),
         Preset("quick", Settings(nice: ModelRun(iterations: 40, evaluateEvery: 20, validationImages: 1000, testImages: 1000),
                                  realnvp: ModelRun(iterations: 10, evaluateEvery: 5, validationImages: 300, testImages: 300)),
                help: "a smoke run (under a minute for either model)"),
