@@ -194,8 +194,11 @@ extension Tensor {
     // runs at the speed of memory, not of the cores. Here the batch goes through in
     // slices of a few images whose columns (about 4 MB) stay in cache between im2col and
     // sgemm, and the backward pass builds each slice's columns again instead of keeping
-    // them. Each output column is the same dot product as in the whole-batch product,
-    // computed by the same sgemm kernels; the weight gradient sums over slices in order.
+    // them. Each output column is the same dot product as in the whole-batch product; the
+    // weight gradient sums over slices in order, which can round differently from one
+    // product over the batch (chapter 05's critic gave identical bytes, Real NVP's
+    // chapter 03 run differed in the 7th digit; the tests compare both paths with the
+    // direct loops).
 
     /// Images per slice: columns of about a million floats (4 MB), at least one image. On
     /// Real NVP's 3x3 convolutions (AMD EPYC Zen 4, 2 cores) a quarter or a sixteenth of
