@@ -212,26 +212,21 @@ extension Tensor {
     /// many as fill about a million floats of columns; the tests choose small ones).
     public static func slicedConv2d(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int, slice: Int? = nil) -> Tensor {
         let g = ConvolutionGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding)
+        let slice = max(1, min(g.batch, slice ?? sliceImages(g)))
+        let perImage = g.outHeight * g.outWidth, leading = slice * perImage
         let y = Tensor(uninitializedShape: g.outputShape)
-        let perImage = g.outHeight * g.outWidth, slice = max(1, min(g.batch, slice ?? sliceImages(g)))
-        let columns = Tensor(uninitializedShape: [g.patchSize, slice * perImage])
-        var product = Tensor(uninitializedShape: [g.outChannels, slice * perImage])
-        let weights = w.reshaped([g.outChannels, g.patchSize])
+        let columns = Tensor(uninitializedShape: [g.patchSize, leading])
+        let product = Tensor(uninitializedShape: [g.outChannels, leading])
+        BLASThreads.configure()
         for first in Swift.stride(from: 0, to: g.batch, by: slice) {
             let images = first..<min(g.batch, first + slice)
-            im2col(x, g, images: images, into: columns.storage.pointer, leading: slice * perImage)
-            let used = images.count * perImage
-            gemmRows(weights, columns.storage.pointer, columns: used, leading: slice * perImage,
-                     into: &product, beta: 0)
-            // product [O, images · P] -> y[n, O, P]
-            let src = product.storage.pointer, dst = y.storage.pointer, leading = slice * perImage
-            parallelChunks(images.count * g.outChannels, grain: max(1, (1 << 14) / perImage)) { rows in
-                for q in rows {
-                    let i = q / g.outChannels, o = q % g.outChannels
-                    (dst + ((first + i) * g.outChannels + o) * perImage)
-                        .update(from: src + o * leading + i * perImage, count: perImage)
-                }
-            }
+            im2col(x, g, images: images, into: columns.storage.pointer, leading: leading)
+            // product = w · columns
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(images.count * perImage),
+                        Int32(g.patchSize), 1, w.storage.pointer, Int32(g.patchSize), columns.storage.pointer, Int32(leading),
+                        0, product.storage.pointer, Int32(leading))
+            copyPlanes(y.storage.pointer, product.storage.pointer, images: images, channels: g.outChannels,
+                       perImage: perImage, leading: leading, toMatrix: false)
         }
         return y
     }
@@ -254,18 +249,11 @@ extension Tensor {
         for first in Swift.stride(from: 0, to: g.batch, by: slice) {
             let images = first..<min(g.batch, first + slice)
             let used = images.count * perImage
-            // dy[n, O, P] -> gradient [O, images · P]
-            let src = dy.storage.pointer, dst = gradient.storage.pointer
-            parallelChunks(images.count * g.outChannels, grain: max(1, (1 << 14) / perImage)) { rows in
-                for q in rows {
-                    let i = q / g.outChannels, o = q % g.outChannels
-                    (dst + o * leading + i * perImage)
-                        .update(from: src + ((first + i) * g.outChannels + o) * perImage, count: perImage)
-                }
-            }
+            copyPlanes(dy.storage.pointer, gradient.storage.pointer, images: images, channels: g.outChannels,
+                       perImage: perImage, leading: leading, toMatrix: true)
             if let dw {
                 // dw += gradient · columnsᵀ
-                im2col(x, g, images: images, into: columns.storage.pointer, leading: slice * perImage)
+                im2col(x, g, images: images, into: columns.storage.pointer, leading: leading)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(g.patchSize), Int32(used),
                             1, gradient.storage.pointer, Int32(leading), columns.storage.pointer, Int32(leading),
                             1, dw.storage.pointer, Int32(g.patchSize))
@@ -281,14 +269,18 @@ extension Tensor {
         return (dx, dw?.reshaped(w.shape))
     }
 
-    /// c [M, columns] (leading dimension `leading`) = a [M, K] · b, where b is K rows of
-    /// `columns` floats at `leading` apart; with beta 0, c is cleared first (see `gemm`).
-    static func gemmRows(_ a: Tensor, _ b: UnsafePointer<Float>, columns: Int, leading: Int,
-                         into c: inout Tensor, beta: Float) {
-        let m = a.shape[0], k = a.shape[1]
-        BLASThreads.configure()
-        c.makeUnique()
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(columns), Int32(k),
-                    1, a.storage.pointer, Int32(k), b, Int32(leading), beta, c.storage.pointer, Int32(leading))
+    /// Moves a slice between the batch's NCHW order, [N, channels, P] at `batch`, and the
+    /// products' order, [channels, images · P] with rows `leading` floats apart at
+    /// `matrix`: into the matrix when `toMatrix`, back into the batch otherwise.
+    static func copyPlanes(_ batch: UnsafeMutablePointer<Float>, _ matrix: UnsafeMutablePointer<Float>, images: Range<Int>,
+                           channels: Int, perImage: Int, leading: Int, toMatrix: Bool) {
+        parallelChunks(images.count * channels, grain: max(1, (1 << 14) / perImage)) { planes in
+            for q in planes {
+                let i = q / channels, c = q % channels
+                let plane = batch + ((images.lowerBound + i) * channels + c) * perImage
+                let row = matrix + c * leading + i * perImage
+                if toMatrix { row.update(from: plane, count: perImage) } else { plane.update(from: row, count: perImage) }
+            }
+        }
     }
 }
