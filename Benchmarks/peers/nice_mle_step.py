@@ -15,7 +15,7 @@ import argparse
 import math
 import os
 
-from peer_common import (limit_threads, run_fields, make_jax_adam, median_seconds,
+from peer_common import (torch_mle_step, limit_threads, run_fields, make_jax_adam, median_seconds,
                          parse_arguments, report)
 
 PIXELS, HALF, HIDDEN, HIDDEN_LAYERS, COUPLINGS = 784, 392, 1000, 5, 4
@@ -71,20 +71,8 @@ def torch_step(arguments):
             return -(log_prior + self.log_scale.sum() + log_det)
 
     model = NICE().train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2),
-                                 eps=EPSILON, fused=arguments.fused_adam or None)
     data = torch.rand(arguments.batch_size, PIXELS)
-    loss_of = torch.compile(lambda x: model(x).mean()) if arguments.compile else (
-        lambda x: model(x).mean())
-
-    def step():
-        optimiser.zero_grad(set_to_none=True)
-        loss = loss_of(data)
-        loss.backward()
-        optimiser.step()
-        return loss
-
-    variant = "torch.compile" if arguments.compile else "eager"
+    step, variant = torch_mle_step(model, data, arguments, LEARNING_RATE, BETA1, BETA2, EPSILON)
     if arguments.fused_adam:
         variant += ", fused Adam"
     seconds = median_seconds(step, arguments.warmup, arguments.steps)

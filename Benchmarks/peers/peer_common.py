@@ -60,6 +60,29 @@ def limit_threads(threads):
         os.sched_setaffinity(0, cores[:threads])
 
 
+def torch_mle_step(model, data, arguments, learning_rate, beta1, beta2, epsilon):
+    """One PyTorch maximum-likelihood step on the fixed batch `data`: zero the gradients,
+    the mean NLL `model(data).mean()` (through torch.compile with --compile), backward,
+    Adam (fused unless --no-fused-adam). Returns the step and its variant's name
+    ("eager" or "torch.compile"); the caller adds its layout and Adam to the name."""
+    import torch
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate, betas=(beta1, beta2),
+                                 eps=epsilon, fused=arguments.fused_adam or None)
+
+    def mean_nll(x):
+        return model(x).mean()
+    loss_of = torch.compile(mean_nll) if arguments.compile else mean_nll
+
+    def step():
+        optimiser.zero_grad(set_to_none=True)
+        loss = loss_of(data)
+        loss.backward()
+        optimiser.step()
+        return loss
+
+    return step, "torch.compile" if arguments.compile else "eager"
+
+
 def median_seconds(step, warmup, repeats):
     """Runs `step` warmup times untimed, then `repeats` times timed; the median wall
     time of one call. `step` must return only once its work has finished."""

@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from peer_common import (limit_threads, run_fields, make_jax_adam, median_seconds,
+from peer_common import (torch_mle_step, limit_threads, run_fields, make_jax_adam, median_seconds,
                          parse_arguments, report)
 
 SAMPLE_SHAPE = (1, 28, 28)
@@ -229,22 +229,8 @@ def torch_step(arguments):
     torch.set_num_threads(arguments.threads)
     model = torch_model(arguments.seed, channels_last=arguments.channels_last)
     memory_format = torch.channels_last if arguments.channels_last else torch.contiguous_format
-    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2),
-                                 eps=EPSILON, fused=arguments.fused_adam or None)
     images = torch.rand(arguments.batch_size, *SAMPLE_SHAPE).contiguous(memory_format=memory_format)
-
-    def mean_nll(x):
-        return model(x).mean()
-    loss_of = torch.compile(mean_nll) if arguments.compile else mean_nll
-
-    def step():
-        optimiser.zero_grad(set_to_none=True)
-        loss = loss_of(images)
-        loss.backward()
-        optimiser.step()
-        return loss
-
-    variant = "torch.compile" if arguments.compile else "eager"
+    step, variant = torch_mle_step(model, images, arguments, LEARNING_RATE, BETA1, BETA2, EPSILON)
     variant += ", channels_last" if arguments.channels_last else ", NCHW"
     if arguments.fused_adam:
         variant += ", fused Adam"
