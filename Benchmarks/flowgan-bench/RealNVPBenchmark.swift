@@ -103,6 +103,30 @@ struct ConvolutionBenchmark: ParsableCommand {
         }
         withExtendedLifetime((out, dw, dcols)) {}
         let flops = 3 * 2 * Double(c) * Double(patch) * Double(columns)
+        // What a Winograd F(2x2, 3x3) convolution would multiply (size even): 16 products
+        // per pass, one per position of the 4x4 transformed tile, [c, c]·[c, tiles] with
+        // a tile per 2x2 block of output; forward, input adjoint and weight adjoint. The
+        // transforms are left out, so this is a floor for that algorithm over OpenBLAS.
+        var winograd: Double? = nil
+        if size % 2 == 0 {
+            let tiles = n * (size / 2) * (size / 2)
+            let u = Tensor.normal([16, c, c], generator: &generator), v = Tensor.normal([16, c, tiles], generator: &generator)
+            let m = Tensor.normal([16, c, tiles], generator: &generator)
+            var mOut = Tensor(zeros: [16, c, tiles]), vOut = Tensor(zeros: [16, c, tiles]), uOut = Tensor(zeros: [16, c, c])
+            let (mp, vp, up) = (mOut.unsafeWritePointer(), vOut.unsafeWritePointer(), uOut.unsafeWritePointer())
+            winograd = medianSeconds(warmup: timing.warmup, repeats: timing.steps) {
+                for k in 0..<16 {
+                    let (ku, kt) = (k * c * c, k * c * tiles)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(c), Int32(tiles), Int32(c), 1,
+                                u.unsafeReadPointer + ku, Int32(c), v.unsafeReadPointer + kt, Int32(tiles), 0, mp + kt, Int32(tiles))
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(c), Int32(tiles), Int32(c), 1,
+                                u.unsafeReadPointer + ku, Int32(c), m.unsafeReadPointer + kt, Int32(tiles), 0, vp + kt, Int32(tiles))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(c), Int32(c), Int32(tiles), 1,
+                                m.unsafeReadPointer + kt, Int32(tiles), v.unsafeReadPointer + kt, Int32(tiles), 0, up + ku, Int32(c))
+                }
+            }
+            withExtendedLifetime((mOut, vOut, uOut)) {}
+        }
         report([("benchmark", "conv3x3"),
                 ("shape", "\(n)x\(c)x\(size)x\(size)"),
                 ("forward_ms", forward * 1e3),
@@ -111,6 +135,7 @@ struct ConvolutionBenchmark: ParsableCommand {
                 ("sgemm_ms", gemm * 1e3),
                 ("sgemm_gflops", flops / gemm / 1e9),
                 ("fraction_in_sgemm", gemm / step),
-                ("blas_threads", BLASInfo.threadCount)], json: timing.json)
+                ("blas_threads", BLASInfo.threadCount)]
+               + (winograd.map { [("winograd_products_ms", $0 * 1e3 as Any)] } ?? []), json: timing.json)
     }
 }

@@ -30,4 +30,11 @@ int flowgan_blas_product_agrees(int m, int n, int k, int transpose_a, int transp
 // checks each product with flowgan_blas_product_agrees: 1 when all agree.
 int flowgan_blas_self_check(void);
 
+// Makes glibc keep freed memory for reuse instead of returning it to the system: blocks
+// up to 32 MB (its largest setting) come from the heap rather than mmap, and the heap is
+// never trimmed. Training frees and reallocates the same large tensors every step; handed
+// back to the system, each is page-faulted in and zeroed by the kernel again. (glibc only;
+// elsewhere it does nothing.)
+void flowgan_keep_freed_memory(void);
+
 #endif
