@@ -25,6 +25,13 @@ func drawFigures(flow: NormalizingFlow, trainer: FlowTrainer, dataName: String, 
     let grid = ImageGridFigure(name: "\(prefix)samples", title: "100 samples of \(modelName) after \(trainer.iteration) iterations (best validation NLL)",
                                images: samples, columns: 10)
     if let message = try grid.write(to: folder) { note(message) }
+    // The same latent draws at temperature 0.7 (z times 0.7), so each cell pairs with the grid above.
+    var again = RandomGenerator(seed: seed, stream: .sampleGrid)
+    let cooler = GradientRecording.withoutRecording { flow.sample(100, generator: &again, temperature: 0.7).value }
+    let coolerGrid = ImageGridFigure(name: "\(prefix)samples-t07",
+                                     title: "The same 100 draws of \(modelName) at temperature 0.7, after \(trainer.iteration) iterations",
+                                     images: cooler, columns: 10)
+    if let message = try coolerGrid.write(to: folder) { note(message) }
 
     // Rows of samples at temperatures 0.5, 0.7, 0.85, 1: the prior's spread scaled down.
     let temperatures: [Float] = [0.5, 0.7, 0.85, 1.0]

@@ -28,6 +28,8 @@ struct Settings: ChapterSettings {
     var evaluateEvery: Int?
     var validationImages: Int?
     var testImages: Int?
+    /// Samples scored by chapter 06's digit classifier at T = 1 and 0.7 (nil: none).
+    var modeSamples: Int?
 
     struct ModelRun: Codable {
         var iterations: Int
@@ -52,6 +54,8 @@ struct Settings: ChapterSettings {
         .integer("evaluate-every", \.evaluateEvery, 1...1_000_000, "iterations between validation passes (auto: the model's)"),
         .integer("validation-images", \.validationImages, 1...10_000, "validation images (auto: the model's, all for NICE, 2000 for Real NVP)"),
         .integer("test-images", \.testImages, 1...10_000, "test images (auto: the model's, all)"),
+        .integer("mode-samples", \.modeSamples, 100...100_000, none: "off",
+                 "samples scored by chapter 06's classifier (MODE, Inception-style) at T = 1 and 0.7"),
     ]
 
     enum ModelChoice: String, Codable, CaseIterable {
@@ -78,6 +82,8 @@ struct Results: Codable {
     var initialValidNllNormalPrior: Double?
     /// Whether f⁻¹ undoes f on the trained model (nil in files written before it was measured).
     var inverseCheck: InverseCheck?
+    /// Chapter 06's classifier on the model's samples (with --mode-samples).
+    var sampleScores: SampleScores?
     var history: [Record]
 }
 
@@ -189,7 +195,12 @@ do {
           + String(format: " (each within %.1e nats of -log p_Z(z) + log |det ∂f⁻¹/∂z|); test NLL %.1f",
                    inverseCheck.sampleNll.map(\.maxAbsGapToDrawNll).max() ?? .nan, testNLL.mean))
 
-    // 6. The numbers first: a figure that fails cannot cost the run its results. For Real NVP,
+    // 6. With --mode-samples: how recognisable the samples are to chapter 06's classifier.
+    let sampleScores = try settings.modeSamples.map {
+        try scoreSamples(flow, data: data, count: $0, temperatures: [1, 0.7], seed: run.seed)
+    }
+
+    // 7. The numbers first: a figure that fails cannot cost the run its results. For Real NVP,
     //    also where the same untrained model would start with the standard normal prior.
     var initialNormalPrior: Double?
     if model == .realnvp {
@@ -204,12 +215,12 @@ do {
         trainingSeconds: trainingSeconds,
         imagesPerSecond: Double(trainer.iteration * settings.batchSize) / max(trainingSeconds, 1e-9),   // over every session
         seconds: Date().timeIntervalSince(started), initialValidNllNormalPrior: initialNormalPrior,
-        inverseCheck: inverseCheck,
+        inverseCheck: inverseCheck, sampleScores: sampleScores,
         history: trainer.history.map { .init(iteration: $0.iteration, trainingSeconds: $0.seconds, trainNll: $0.trainLoss,
                                              validNll: $0.validationNLL) })
     try writeResults(results, settings: settings, preset: run.preset, seed: run.seed, to: run.path("\(model.filePrefix)results.json"))
 
-    // 7. Draw: samples, temperatures, the learning curve; Real NVP's stages; NICE beside Real NVP.
+    // 8. Draw: samples, temperatures, the learning curve; Real NVP's stages; NICE beside Real NVP.
     try drawFigures(flow: flow, trainer: trainer, dataName: data.name.displayName, model: model, seed: run.seed, folder: run.folder)
     if model == .realnvp {
         // The image as the model sees it in training: dequantised, y = (255x + u)/256.
