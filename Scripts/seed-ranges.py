@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Chapter 05's default run and chapter 06 over several seeds: the range of every number
+the book ranks or compares, and how many seeds each ranking holds in (issue 29).
+
+Reads seed 0 from Figures/ch05-results.json and Figures/ch06-results.json (the default
+runs) and seed N from Figures/ch05-seeds/seed-N/ (Scripts/run-seeds.sh writes Runs/ch05-seed-N
+and Runs/ch06-seed-N; copy their results files and sample grids there). Writes
+Figures/ch05-seeds/ranges.json (per number: each seed's value, min, median, max; per
+ranking: the seeds it holds in) and the figure ch05-seeds.png with its gnuplot script and
+data (each objective's test NLL and MODE score, seed by seed).
+
+    python3 Scripts/seed-ranges.py
+"""
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+folder = root / "Figures" / "ch05-seeds"
+objectives = ["mle", "adv", "hybrid"]
+
+
+def load(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        sys.exit(f"seed-ranges: cannot read {path.relative_to(root)}: {error}")
+
+
+runs = {0: (load(root / "Figures/ch05-results.json"), load(root / "Figures/ch06-results.json"))}
+for seed_folder in sorted(folder.glob("seed-*"), key=lambda p: int(p.name.split("-")[1])):
+    seed = int(seed_folder.name.split("-")[1])
+    runs[seed] = (load(seed_folder / "ch05-results.json"), load(seed_folder / "ch06-results.json"))
+seeds = sorted(runs)
+for seed, (ch05, ch06) in runs.items():
+    # A seed's chapter 06 must have scored that seed's chapter 05 models with the same code
+    # as the default run's (the AIS check, the BDMC gap, came in later than the first seeds).
+    for objective in objectives:
+        if abs(ch05[objective]["test_nll_nats"] - ch06[objective]["exact_nll_nats"]) > 1e-6 * abs(ch05[objective]["test_nll_nats"]):
+            sys.exit(f"seed-ranges: seed {seed}: chapter 06's exact NLL of {objective} is not chapter 05's; was it run on these models?")
+        if "bdmc_gap_nats" not in ch06[objective]:
+            sys.exit(f"seed-ranges: seed {seed}: its ch06-results.json predates the AIS check; run chapter 06 with --seed {seed} again")
+
+# The numbers, by name: each a function of one seed's (ch05, ch06) results.
+quantities = {}
+for o in objectives:
+    quantities[f"{o}.test_nll_nats"] = lambda r, o=o: r[0][o]["test_nll_nats"]
+    for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
+                "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
+        quantities[f"{o}.{key}"] = lambda r, o=o, key=key: r[1][o][key]
+    quantities[f"{o}.mixture_sigmas_beating_on_both"] = \
+        lambda r, o=o: r[1]["gaussian_mixture_baseline"]["sigmas_beating_on_both"][o]
+quantities["hybrid_minus_mle_nats"] = lambda r: r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]
+quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
+quantities["classifier_test_accuracy"] = lambda r: r[1]["classifier_test_accuracy"]
+
+
+def nll(r, o): return r[0][o]["test_nll_nats"]
+def mode(r, o): return r[1][o]["mode_score"]
+def inception(r, o): return r[1][o]["inception_score"]
+
+
+# The rankings and comparisons the book makes, each a test of one seed's results.
+rankings = {
+    "mle_best_test_nll": lambda r: nll(r, "mle") < min(nll(r, "hybrid"), nll(r, "adv")),
+    "hybrid_nll_within_1_percent_of_mle": lambda r: nll(r, "hybrid") - nll(r, "mle") < 0.01 * abs(nll(r, "mle")),
+    "adv_worst_test_nll_by_over_1000_nats": lambda r: nll(r, "adv") > max(nll(r, "mle"), nll(r, "hybrid")) + 1000,
+    "adv_test_nll_positive": lambda r: nll(r, "adv") > 0,
+    "hybrid_best_mode": lambda r: mode(r, "hybrid") > max(mode(r, "mle"), mode(r, "adv")),
+    "adv_mode_above_mle": lambda r: mode(r, "adv") > mode(r, "mle"),
+    "hybrid_best_inception": lambda r: inception(r, "hybrid") > max(inception(r, "mle"), inception(r, "adv")),
+    "kde_ranks_adv_worst": lambda r: r[1]["adv"]["kde_nll_nats"] > max(r[1]["mle"]["kde_nll_nats"], r[1]["hybrid"]["kde_nll_nats"]),
+    "kde_ranks_hybrid_above_mle": lambda r: r[1]["hybrid"]["kde_nll_nats"] < r[1]["mle"]["kde_nll_nats"],
+    "mixture_beats_adv_on_both_at_some_sigma": lambda r: quantities["adv.mixture_sigmas_beating_on_both"](r) > 0,
+    "mixture_beats_mle_and_hybrid_on_both_at_no_sigma":
+        lambda r: quantities["mle.mixture_sigmas_beating_on_both"](r) == 0 and quantities["hybrid.mixture_sigmas_beating_on_both"](r) == 0,
+    "adv_smallest_median_singular_value": lambda r: r[1]["adv"]["jacobian_singular_value_median"]
+        < min(r[1]["mle"]["jacobian_singular_value_median"], r[1]["hybrid"]["jacobian_singular_value_median"]),
+    "adv_largest_condition_median": lambda r: r[1]["adv"]["jacobian_condition_median"]
+        > max(r[1]["mle"]["jacobian_condition_median"], r[1]["hybrid"]["jacobian_condition_median"]),
+    "bdmc_gap_under_10_nats_for_mle_and_hybrid": lambda r: max(r[1]["mle"]["bdmc_gap_nats"], r[1]["hybrid"]["bdmc_gap_nats"]) < 10,
+    "ais_mle_and_hybrid_within_their_gaps": lambda r: abs(r[1]["mle"]["ais_nll_nats"] - r[1]["hybrid"]["ais_nll_nats"])
+        < r[1]["mle"]["bdmc_gap_nats"] + r[1]["hybrid"]["bdmc_gap_nats"],
+}
+
+summary = {"seeds": seeds, "seed_count": len(seeds),
+           "source": "Figures/ch05-results.json and ch06-results.json (seed 0), Figures/ch05-seeds/seed-N/ (seed N)",
+           "numbers": {}, "rankings": {}}
+for name, value in quantities.items():
+    values = [value(runs[s]) for s in seeds]
+    summary["numbers"][name] = {"per_seed": values, "min": min(values), "median": statistics.median(values),
+                                "max": max(values)}
+for name, test in rankings.items():
+    holds = [s for s in seeds if test(runs[s])]
+    summary["rankings"][name] = {"holds_in": len(holds), "of": len(seeds), "seeds": holds}
+(folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+# The figure: test NLL of MLE and the hybrid (ADV's is thousands of nats above, written in
+# the key), and the MODE score of all three, against the seed; points, not lines, as the
+# seeds have no order (the MODE points are set a little apart so their bars do not overlap).
+lines = ["# seed  mle_nll  hybrid_nll  adv_nll  mle_mode  hybrid_mode  adv_mode  (mode sd: mle hybrid adv)"]
+for s in seeds:
+    r = runs[s]
+    lines.append(" ".join(str(x) for x in [s, nll(r, "mle"), nll(r, "hybrid"), nll(r, "adv"), mode(r, "mle"),
+                                           mode(r, "hybrid"), mode(r, "adv"), r[1]["mle"]["mode_score_sd"],
+                                           r[1]["hybrid"]["mode_score_sd"], r[1]["adv"]["mode_score_sd"]]))
+(folder / "ch05-seeds.dat").write_text("\n".join(lines) + "\n")
+adv = summary["numbers"]["adv.test_nll_nats"]
+script = f"""# Draws ch05-seeds.png from ch05-seeds.dat (Scripts/seed-ranges.py). Run in this folder: gnuplot ch05-seeds.gp
+set terminal pngcairo size 1100,480 enhanced font 'Sans,11'
+set output 'ch05-seeds.png'
+set multiplot layout 1,2 title "Chapter 05's default run over {len(seeds)} seeds (chapter 06 on each)"
+set grid
+set xlabel "seed"
+set xtics 1
+set xrange [{min(seeds) - 0.5}:{max(seeds) + 0.5}]
+set key outside bottom center horizontal maxrows 1
+set bmargin 7
+set title "test NLL (nats; lower is better)"
+set ylabel "test NLL (nats per image)"
+plot 'ch05-seeds.dat' using 1:2 with points pt 7 ps 1.6 title "MLE", \\
+     '' using 1:3 with points pt 5 ps 1.6 title "hybrid", \\
+     NaN with points pt 9 lc rgb "#a0a0a0" title "ADV: {adv['min']:.0f} to {adv['max']:.0f}, off this scale"
+set title "MODE score, chapter 06's classifier (higher is better)"
+set ylabel "MODE score (± SD over 10 splits)"
+set yrange [0:10]
+plot 'ch05-seeds.dat' using ($1-0.1):5:8 with yerrorbars lw 2 pt 7 ps 1.6 title "MLE", \\
+     '' using 1:6:9 with yerrorbars lw 2 pt 5 ps 1.6 title "hybrid", \\
+     '' using ($1+0.1):7:10 with yerrorbars lw 2 pt 9 ps 1.6 title "ADV"
+unset multiplot
+"""
+(folder / "ch05-seeds.gp").write_text(script)
+subprocess.run(["gnuplot", "ch05-seeds.gp"], cwd=folder, check=True)
+for name, r in summary["rankings"].items():
+    print(f"{name}: {r['holds_in']} of {r['of']} seeds")
