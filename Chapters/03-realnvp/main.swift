@@ -88,8 +88,8 @@ struct Results: Codable {
 }
 
 /// The chapter's small multi-scale Real NVP for 28x28 images.
-func realNVP(prior: Prior, generator: inout RandomGenerator) -> NormalizingFlow {
-    FlowModels.realNVP(sampleShape: [1, 28, 28], features: 32, blocks: 2, prior: prior, generator: &generator)
+func realNVP(prior: Prior) -> FlowArchitecture {
+    .realNVP(features: 32, blocks: 2, sampleShape: [1, 28, 28], prior: prior)
 }
 
 let program = ChapterProgram<Settings>(
@@ -128,9 +128,8 @@ do {
     // [book:ch03-model]
     var generator = RandomGenerator(seed: run.seed)
     // Real NVP gets NICE's logistic prior, so that the two differ in architecture only.
-    let flow = model == .nice
-        ? FlowModels.nice(generator: &generator)
-        : realNVP(prior: .standardLogistic, generator: &generator)
+    let architecture = model == .nice ? FlowArchitecture.nice : realNVP(prior: .standardLogistic)
+    let flow = architecture.build(generator: &generator)
     let trainer = FlowTrainer(model: flow, learningRate: 1e-4, beta1: 0.5, beta2: 0.9,
                               batchSize: settings.batchSize, seed: run.seed)
     // [/book:ch03-model]
@@ -179,8 +178,9 @@ do {
     //    that f⁻¹ undoes f on it: samples that look like noise could be an untrained model
     //    or a broken inverse, and these two numbers tell which (Chapter03Inverse.swift).
     try trainer.saveBest(to: (checkpointFolder as NSString).appendingPathComponent("ch03-\(model.rawValue).safetensors"),
-                         metadata: ["model": description, "objective": "mle", "chapter": "03", "dataset": data.name.rawValue,
-                                    "seed": String(run.seed), "iterations": String(trainer.iteration)])
+                         metadata: ModelMetadata(architecture: architecture, model: description, chapter: "03", objective: "mle",
+                                                 dataset: data.name.rawValue, iterations: trainer.iteration, seed: run.seed,
+                                                 quick: run.isQuick).entries)
     let bitsPerDim = bitsPerDimension(nllNats: testNLL.mean, dimension: 784)
     print(String(format: "best validation NLL %.1f nats (iteration %d); test NLL %.1f ± %.1f nats = %.3f bits/dim",
                  trainer.best?.validationNLL ?? .nan, trainer.best?.iteration ?? 0, testNLL.mean, testNLL.standardError, bitsPerDim))
@@ -205,7 +205,7 @@ do {
     var initialNormalPrior: Double?
     if model == .realnvp {
         var again = RandomGenerator(seed: run.seed)
-        initialNormalPrior = evaluateNLL(realNVP(prior: .standardNormal, generator: &again), images: validation.images).mean
+        initialNormalPrior = evaluateNLL(realNVP(prior: .standardNormal).build(generator: &again), images: validation.images).mean
     }
     let results = Results(
         model: model.rawValue, dataset: data.name.rawValue, quick: run.isQuick, parameters: flow.parameterCount,

@@ -31,8 +31,10 @@ public func restore(_ module: any Module, from tensors: [String: Tensor], source
 
 /// How a checkpoint's metadata records the flow: `"architecture": "nice"` with the
 /// coupling networks' `"hidden"` and `"depth"`, or `"architecture": "realnvp"` with the
-/// width `"features"` and the depth `"blocks"` of its s/t networks. A checkpoint without
-/// the key predates it and holds the paper's MNIST NICE.
+/// width `"features"` and the depth `"blocks"` of its s/t networks, the image shape
+/// `"sample_shape"` ("1x28x28") and the `"prior"` ("normal" or "logistic"). A checkpoint
+/// without the architecture key predates it and holds the paper's MNIST NICE; a Real NVP
+/// one without shape and prior, the CIFAR-10 Real NVP of chapter 05.
 extension FlowArchitecture {
     /// Reads the architecture from a checkpoint's metadata; `source` names the file in errors.
     public init(metadata: [String: String], source: String) throws {
@@ -51,7 +53,23 @@ extension FlowArchitecture {
                   (1...512).contains(features), (1...64).contains(blocks) else {
                 throw CheckpointMismatch(source: source, reason: "its Real NVP metadata has no valid \"features\" (1-512) and \"blocks\" (1-64)")
             }
-            self = .realNVP(features: features, blocks: blocks)
+            // The shapes the multi-scale flow takes: 1 or 3 channels, even sides (one squeeze)
+            // of 4 to 256 pixels.
+            let shape = try metadata["sample_shape"].map { text -> [Int] in
+                let parts = text.split(separator: "x").map { Int($0) }
+                guard parts.count == 3, let c = parts[0], let h = parts[1], let w = parts[2],
+                      [1, 3].contains(c), (4...256).contains(h), (4...256).contains(w), h % 2 == 0, w % 2 == 0 else {
+                    throw CheckpointMismatch(source: source, reason: "its \"sample_shape\" \"\(text)\" is not CxHxW with 1 or 3 channels and even sides in 4...256")
+                }
+                return [c, h, w]
+            }
+            let prior = try metadata["prior"].map { text -> Prior in
+                guard let prior = Prior(rawValue: text) else {
+                    throw CheckpointMismatch(source: source, reason: "its \"prior\" \"\(text)\" is not normal or logistic")
+                }
+                return prior
+            }
+            self.init(kind: .realnvp, features: features, blocks: blocks, sampleShape: shape, prior: prior)
         case let other?:
             throw CheckpointMismatch(source: source, reason: "it holds a flow of architecture \"\(other)\", which this course does not build")
         }
@@ -61,7 +79,8 @@ extension FlowArchitecture {
     public var metadata: [String: String] {
         switch kind {
         case .nice: return ["architecture": "nice", "hidden": String(features), "depth": String(blocks)]
-        case .realnvp: return ["architecture": "realnvp", "features": String(features), "blocks": String(blocks)]
+        case .realnvp: return ["architecture": "realnvp", "features": String(features), "blocks": String(blocks),
+                               "sample_shape": sampleShape.map(String.init).joined(separator: "x"), "prior": prior.rawValue]
         }
     }
 }
