@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 for product in chapter03-realnvp chapter05-hybrid chapter06-evaluation; do
     swift build -c release --product "$product" >/dev/null
 done
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | tr -d ' '))"
+. Scripts/cpu-name.sh
+cpu="$(cpu_name)"
 
 # step FOLDER DONE-FILE COMMAND...: runs COMMAND unless FOLDER/DONE-FILE exists, logging the span.
 step() {

@@ -13,7 +13,8 @@ swift build -c release --product chapter05-hybrid >/dev/null
 swift build -c release --product chapter06-evaluation >/dev/null
 mkdir -p Runs
 log=Runs/seeds-log.txt
-cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | tr -d ' '))"
+. Scripts/cpu-name.sh
+cpu="$(cpu_name)"
 for seed in "$@"; do
     if [ ! -f "Runs/ch06-seed-$seed/ch06-results.json" ]; then
         start=$SECONDS

@@ -1,6 +1,5 @@
 import Foundation
 import TensorCore
-import Autodiff
 import Datasets
 import Flows
 import Evaluation
@@ -27,7 +26,7 @@ struct SampleScores: Codable {
 /// so both chapters score with the same network.
 func scoreSamples(_ flow: NormalizingFlow, data: DatasetSplits, count: Int, temperatures: [Float],
                   seed: UInt64) throws -> SampleScores {
-    let cache = "Checkpoints/ch06-classifier-\(data.name.rawValue).safetensors"
+    let cache = "Checkpoints/" + classifierCacheFileName(data.name)
     try FileManager.default.createDirectory(atPath: "Checkpoints", withIntermediateDirectories: true)
     // Chapter 06's default settings (3 epochs on every training image, seed 0), so that
     // whichever chapter trains it first, the cached classifier is the same.
@@ -36,13 +35,7 @@ func scoreSamples(_ flow: NormalizingFlow, data: DatasetSplits, count: Int, temp
     var scores: [SampleScores.AtTemperature] = []
     for temperature in temperatures {
         var sampler = RandomGenerator(seed: seed, stream: .scoredSamples)
-        var batches: [Tensor] = []
-        GradientRecording.withoutRecording {
-            for first in stride(from: 0, to: count, by: 500) {
-                batches.append(flow.sample(min(500, count - first), generator: &sampler, temperature: temperature).value)
-            }
-        }
-        let probabilities = classifier.probabilities(Tensor.concatenate(batches, alongAxis: 0))
+        let probabilities = classifier.probabilities(drawSamples(flow, count: count, temperature: temperature, generator: &sampler))
         let mode = SampleQuality.modeScore(probabilities: probabilities, trainingLabelMarginal: marginal)
         let inception = SampleQuality.inceptionScore(probabilities: probabilities)
         scores.append(.init(temperature: Double(temperature), modeScore: mode.mean, modeScoreSd: mode.standardDeviation,

@@ -189,18 +189,10 @@ func evaluate(_ flow: NormalizingFlow, objective: Objective, data: DatasetSplits
 }
 // [/book:ch06-evaluate]
 
-/// `count` samples of the flow, in batches of 500.
+/// `count` samples of the flow, from the run's own stream.
 func generateSamples(_ flow: NormalizingFlow, count: Int, seed: UInt64) -> Tensor {
     var sampler = RandomGenerator(seed: seed, stream: .evaluationSamples)
-    var batches: [Tensor] = []
-    GradientRecording.withoutRecording {
-        var remaining = count
-        while remaining > 0 {
-            batches.append(flow.sample(min(500, remaining), generator: &sampler).value)
-            remaining -= 500
-        }
-    }
-    return Tensor.concatenate(batches, alongAxis: 0)
+    return drawSamples(flow, count: count, generator: &sampler)
 }
 
 /// Saturation: the share of sample pixels above 0.99, and of samples more than half of

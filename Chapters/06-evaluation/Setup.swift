@@ -30,7 +30,7 @@ extension Results: OneEntryPerObjective {}
 /// Inception-v3's accuracy).
 func trainOrLoadClassifier(data: DatasetSplits, settings: Settings, folder: String, quick: Bool,
                            seed: UInt64) throws -> (any ImageClassifier, Double) {
-    let path = (folder as NSString).appendingPathComponent("ch06-classifier-\(data.name.rawValue)\(quick ? "-quick" : "").safetensors")
+    let path = (folder as NSString).appendingPathComponent(classifierCacheFileName(data.name, quick: quick))
     if data.name == .cifar10 {
         let (classifier, accuracy, _) = try CIFARClassifier.trainOrLoad(data: data, cachePath: path, epochs: settings.classifierEpochs,
                                                                          seed: seed, trainingImages: settings.classifierImages)

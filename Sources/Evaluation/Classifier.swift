@@ -303,3 +303,10 @@ extension DigitClassifier {
         }
     }
 }
+
+/// The file chapter 06 caches its classifier in, inside its checkpoint folder
+/// ("ch06-classifier-mnist.safetensors"; a smoke run's rough one apart, "-quick"). Chapter
+/// 03 reads the same file, so both chapters score samples with one network.
+public func classifierCacheFileName(_ dataset: DatasetName, quick: Bool = false) -> String {
+    "ch06-classifier-\(dataset.rawValue)\(quick ? "-quick" : "").safetensors"
+}
