@@ -55,11 +55,33 @@ for o in objectives:
 quantities["hybrid_minus_mle_nats"] = lambda r: r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]
 quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
 quantities["classifier_test_accuracy"] = lambda r: r[1]["classifier_test_accuracy"]
+# Chapter 05's 2-D run on 8 Gaussians.
+for o in objectives:
+    for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
+        quantities[f"toy_{o}_{key}"] = lambda r, o=o, key=key: r[0]["toy"][f"{o}_{key}"]
 
 
 def nll(r, o): return r[0][o]["test_nll_nats"]
 def mode(r, o): return r[1][o]["mode_score"]
 def inception(r, o): return r[1][o]["inception_score"]
+def toy(r, o, key): return r[0]["toy"][f"{o}_{key}"]
+
+
+def tracked(r, o):
+    """The tracked test NLL of objective o during training, by iteration."""
+    return {h["iteration"]: h["test_nll_tracked"] for h in r[0][o]["history"]}
+
+
+def hybrid_ahead(r, iterations):
+    """Whether the hybrid's tracked test NLL is below MLE's at every one of these iterations."""
+    mle, hybrid = tracked(r, "mle"), tracked(r, "hybrid")
+    return all(hybrid[i] < mle[i] for i in iterations)
+
+
+def mle_ahead_from(r, first):
+    """Whether MLE's tracked test NLL is below the hybrid's at every iteration from `first` on."""
+    mle, hybrid = tracked(r, "mle"), tracked(r, "hybrid")
+    return all(mle[i] < hybrid[i] for i in mle if i >= first)
 
 
 # The rankings and comparisons the book makes, each a test of one seed's results.
@@ -81,6 +103,20 @@ rankings = {
     "adv_largest_condition_median": lambda r: r[1]["adv"]["jacobian_condition_median"]
         > max(r[1]["mle"]["jacobian_condition_median"], r[1]["hybrid"]["jacobian_condition_median"]),
     "bdmc_gap_under_10_nats_for_mle_and_hybrid": lambda r: max(r[1]["mle"]["bdmc_gap_nats"], r[1]["hybrid"]["bdmc_gap_nats"]) < 10,
+    # The MNIST learning curves (chapter 05's tracked test images, every 150 iterations).
+    "hybrid_ahead_of_mle_at_300": lambda r: hybrid_ahead(r, [300]),
+    "hybrid_ahead_of_mle_from_300_through_750": lambda r: hybrid_ahead(r, [300, 450, 600, 750]),
+    "mle_ahead_of_hybrid_from_900_on": lambda r: mle_ahead_from(r, 900),
+    "mle_ahead_of_hybrid_from_1050_on": lambda r: mle_ahead_from(r, 1050),
+    # The 2-D run on 8 Gaussians.
+    "toy_hybrid_likelihood_above_mle": lambda r: toy(r, "hybrid", "test_log_likelihood") > toy(r, "mle", "test_log_likelihood"),
+    "toy_hybrid_share_near_mode_above_mle": lambda r: toy(r, "hybrid", "share_near_mode") > toy(r, "mle", "share_near_mode"),
+    "toy_adv_likelihood_over_10_nats_below_both": lambda r: toy(r, "adv", "test_log_likelihood")
+        < min(toy(r, "mle", "test_log_likelihood"), toy(r, "hybrid", "test_log_likelihood")) - 10,
+    "toy_adv_fewer_modes_than_mle": lambda r: toy(r, "adv", "modes_covered") < toy(r, "mle", "modes_covered"),
+    "toy_adv_lowest_share_near_mode": lambda r: toy(r, "adv", "share_near_mode")
+        < min(toy(r, "mle", "share_near_mode"), toy(r, "hybrid", "share_near_mode")),
+    "toy_mle_and_hybrid_cover_all_8_modes": lambda r: toy(r, "mle", "modes_covered") == 8 and toy(r, "hybrid", "modes_covered") == 8,
     "ais_mle_and_hybrid_within_their_gaps": lambda r: abs(r[1]["mle"]["ais_nll_nats"] - r[1]["hybrid"]["ais_nll_nats"])
         < r[1]["mle"]["bdmc_gap_nats"] + r[1]["hybrid"]["bdmc_gap_nats"],
 }
