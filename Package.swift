@@ -43,6 +43,7 @@ let package = Package(
         .executable(name: "chapter04-wgan-critic", targets: ["Chapter04"]),
         .executable(name: "chapter05-hybrid", targets: ["Chapter05"]),
         .executable(name: "chapter06-evaluation", targets: ["Chapter06"]),
+        .executable(name: "flowgan", targets: ["FlowGANCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -111,6 +112,15 @@ let package = Package(
         chapter("Chapter05", path: "Chapters/05-hybrid", uses: ["TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Training", "Checkpoints", "Evaluation", "Figures", "Course"]),
         chapter("Chapter06", path: "Chapters/06-evaluation", uses: ["TensorCore", "Autodiff", "Datasets", "Flows", "GAN", "Training", "Checkpoints", "Evaluation", "Figures", "Course"]),
 
+        // flowgan, the tool that pokes at the saved models: its subcommands in a library the
+        // tests import, under a thin executable.
+        .target(name: "FlowGANTool",
+                dependencies: ["TensorCore", "Autodiff", "Datasets", "Flows", "Checkpoints", "Evaluation", "Figures", "Course",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Tools/FlowGANTool", swiftSettings: optimisedInDebug),
+        .executableTarget(name: "FlowGANCommand", dependencies: ["FlowGANTool"], path: "Tools/flowgan",
+                          swiftSettings: optimisedInDebug),
+
         // Helpers shared by the test targets (an independent input source, finite differences, scratch folders).
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["BLASKernels", "TensorCore", "TestSupport"]),
@@ -126,6 +136,8 @@ let package = Package(
         .testTarget(name: "ChapterTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training", "Datasets"]),
         .testTarget(name: "CourseTests", dependencies: ["TestSupport", "TensorCore", "Course"]),
         .testTarget(name: "BookTests", dependencies: []),
+        .testTarget(name: "FlowGANToolTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "Datasets", "Flows", "Training",
+                                                             "Checkpoints", "Evaluation", "Figures", "FlowGANTool"]),
     ],
     swiftLanguageModes: [.v5]
 )
