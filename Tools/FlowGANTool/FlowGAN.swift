@@ -25,7 +25,8 @@ public struct FlowGAN: ParsableCommand {
 
     /// Runs the command line `arguments` (without the program's name): help to standard
     /// output, any failure as one line "Error: ..." on standard error. Returns the exit
-    /// status: 0, or 1 for every failure (a missing model, a bad file, a bad flag value).
+    /// status as the chapters do (README.md): 0, 64 for a bad option or value (caught while
+    /// parsing, before any work), 1 for a model or file that cannot be used.
     public static func run(_ arguments: [String]) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
@@ -39,7 +40,7 @@ public struct FlowGAN: ParsableCommand {
             let message = error is ChapterError || error is FigureError ? "\(error)" : Self.message(for: error)
             let line = message.split(separator: "\n").first.map(String.init) ?? "\(error)"
             FileHandle.standardError.write(Data("Error: \(line)\n".utf8))
-            return 1
+            return exitCode(for: error) == .validationFailure ? ExitCode.validationFailure.rawValue : 1
         }
     }
 }
