@@ -54,7 +54,7 @@ struct ExtremesCommand: ParsableCommand {
             // One row: each image's NLL under it; more: each row's range beside it.
             if indices.count <= columns {
                 figure.xLabel = nllLabel(indices.map { nlls[$0] })
-                figure.yLabel = ""
+                figure.yLabel = "test images"
                 figure.rowLabels = [words]
             } else {
                 figure.xLabel = "test images, \(words) first, row by row"

@@ -73,7 +73,7 @@ struct InterpolateCommand: ParsableCommand {
                                      title: "From \(shortName(first)) to \(shortName(second)) along a straight line in z (\(loaded.name))",
                                      images: path.images, columns: steps)
         figure.xLabel = nllLabel(path.nlls)
-        figure.yLabel = ""
+        figure.yLabel = "path in z"
         figure.rowLabels = ["t = 0 to 1"]
         try figureFolder.write(figure)
     }

@@ -54,7 +54,7 @@ struct ReconstructCommand: ParsableCommand {
                                      title: "x -> z -> x on \(n) test images (\(loaded.name)): the \(worst.count) worst",
                                      images: Tensor.concatenate([originals, copies, errors], alongAxis: 0), columns: worst.count)
         figure.xLabel = "test images " + worst.map(String.init).joined(separator: ", ")
-        figure.yLabel = ""
+        figure.yLabel = "stage"
         figure.rowLabels = ["y", "f⁻¹(f(y))", String(format: "|error| / %.1e", Double(largest))]
         try figureFolder.write(figure)
     }
