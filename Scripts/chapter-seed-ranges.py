@@ -14,10 +14,11 @@ and data.
 """
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from seed_summary import print_counts, summarise
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "chapter-seeds"
@@ -137,15 +138,7 @@ summary = {"seeds": seeds, "seed_count": len(seeds),
            "source": "Figures/ch0X-results.json (seed 0), Figures/chapter-seeds/ch0X-seed-N/ (seed N, Scripts/chapter-seeds.sh)",
            "blas_cores": {str(s): sorted({runs[s][c]["blas_core"] for c in chapters}) for s in seeds},
            "numbers": {}, "rankings": {}}
-for name, value in quantities.items():
-    values = [value(runs[s]) for s in seeds]
-    present = [v for v in values if v is not None]
-    summary["numbers"][name] = {"per_seed": values, "min": min(present) if present else None,
-                                "median": statistics.median(present) if present else None,
-                                "max": max(present) if present else None}
-for name, test in rankings.items():
-    holds = [s for s in seeds if test(runs[s])]
-    summary["rankings"][name] = {"holds_in": len(holds), "of": len(seeds), "seeds": holds}
+summary["numbers"], summary["rankings"] = summarise(runs, quantities, rankings)
 folder.mkdir(parents=True, exist_ok=True)
 (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
 
@@ -189,5 +182,4 @@ unset multiplot
 """
 (folder / "chapter-seeds.gp").write_text(script)
 subprocess.run(["gnuplot", "chapter-seeds.gp"], cwd=folder, check=True)
-for name, r in summary["rankings"].items():
-    print(f"{name}: {r['holds_in']} of {r['of']} seeds")
+print_counts(summary["rankings"])

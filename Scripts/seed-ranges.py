@@ -12,10 +12,11 @@ data (each objective's test NLL and MODE score, seed by seed).
     python3 Scripts/seed-ranges.py
 """
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from seed_summary import print_counts, summarise
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "ch05-seeds"
@@ -124,13 +125,7 @@ rankings = {
 summary = {"seeds": seeds, "seed_count": len(seeds),
            "source": "Figures/ch05-results.json and ch06-results.json (seed 0), Figures/ch05-seeds/seed-N/ (seed N)",
            "numbers": {}, "rankings": {}}
-for name, value in quantities.items():
-    values = [value(runs[s]) for s in seeds]
-    summary["numbers"][name] = {"per_seed": values, "min": min(values), "median": statistics.median(values),
-                                "max": max(values)}
-for name, test in rankings.items():
-    holds = [s for s in seeds if test(runs[s])]
-    summary["rankings"][name] = {"holds_in": len(holds), "of": len(seeds), "seeds": holds}
+summary["numbers"], summary["rankings"] = summarise(runs, quantities, rankings)
 (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 # The figure: test NLL of MLE and the hybrid (ADV's is thousands of nats above, written in
@@ -169,5 +164,4 @@ unset multiplot
 """
 (folder / "ch05-seeds.gp").write_text(script)
 subprocess.run(["gnuplot", "ch05-seeds.gp"], cwd=folder, check=True)
-for name, r in summary["rankings"].items():
-    print(f"{name}: {r['holds_in']} of {r['of']} seeds")
+print_counts(summary["rankings"])
