@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seed_summary import print_counts, summarise
+from seed_summary import print_counts, run_settings, summarise
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "chapter-seeds"
@@ -83,6 +83,24 @@ def first_iteration_holding_all(r, run):
 
 
 quantities = {}
+# Where a number is one value of one chapter's results file (or the difference of two), its
+# source goes into ranges.json too, so that `flowgan check` can read the same number from a
+# student's results file: {"file": ..., "path": [...]} or {"difference": [source, source]}.
+sources = {}
+def value(chapter, *path): return {"file": f"{chapter}-results.json", "path": list(path)}
+for dataset in datasets:
+    for model in ["gaussian", "additive", "affine"]:
+        sources[f"ch02_{dataset}_{model}_test_log_likelihood"] = value("ch02", "densities", dataset, f"{model}_test_log_likelihood")
+    sources[f"ch02_{dataset}_affine_minus_additive"] = {"difference": [
+        value("ch02", "densities", dataset, "affine_test_log_likelihood"), value("ch02", "densities", dataset, "additive_test_log_likelihood")]}
+for model in ["additive", "affine"]:
+    for key in ["share_near_mode", "modes_covered"]:
+        sources[f"ch02_8-gaussians_{model}_{key}"] = value("ch02", "densities", "8-gaussians", f"{model}_{key}")
+sources["ch03_test_nll_nats"] = value("ch03", "test_nll_nats")
+sources["ch03_test_bits_per_dim"] = value("ch03", "test_bits_per_dim")
+for run in ["8-gaussians-gp", "8-gaussians-clip", "25-gaussians-gp", "25-gaussians-clip"]:
+    for key in ["modes_covered", "share_near_mode", "wasserstein_estimate"]:
+        sources[f"ch04_{run.replace('-gaussians-', 'g_')}_{key}"] = value("ch04", "toy", run, key)
 for dataset in datasets:
     for model in ["gaussian", "additive", "affine"]:
         quantities[f"ch02_{dataset}_{model}_test_log_likelihood"] = \
@@ -139,6 +157,9 @@ summary = {"seeds": seeds, "seed_count": len(seeds),
            "blas_cores": {str(s): sorted({runs[s][c]["blas_core"] for c in chapters}) for s in seeds},
            "numbers": {}, "rankings": {}}
 summary["numbers"], summary["rankings"] = summarise(runs, quantities, rankings)
+summary["sources"] = sources
+# The settings a student's run must share with these runs for the ranges to apply.
+summary["applies_to"] = {f"{c}-results.json": run_settings([runs[s][c] for s in seeds]) for c in chapters}
 folder.mkdir(parents=True, exist_ok=True)
 (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seed_summary import print_counts, summarise
+from seed_summary import print_counts, run_settings, summarise
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "ch05-seeds"
@@ -56,6 +56,20 @@ for o in objectives:
 quantities["hybrid_minus_mle_nats"] = lambda r: r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]
 quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
 quantities["classifier_test_accuracy"] = lambda r: r[1]["classifier_test_accuracy"]
+# Sources of the numbers that are one value of one results file (or a difference), for
+# `flowgan check` (see Scripts/chapter-seed-ranges.py).
+sources = {}
+def value(chapter, *path): return {"file": f"{chapter}-results.json", "path": list(path)}
+for o in objectives:
+    sources[f"{o}.test_nll_nats"] = value("ch05", o, "test_nll_nats")
+    for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
+                "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
+        sources[f"{o}.{key}"] = value("ch06", o, key)
+    sources[f"{o}.mixture_sigmas_beating_on_both"] = value("ch06", "gaussian_mixture_baseline", "sigmas_beating_on_both", o)
+    for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
+        sources[f"toy_{o}_{key}"] = value("ch05", "toy", f"{o}_{key}")
+sources["hybrid_minus_mle_nats"] = {"difference": [value("ch05", "hybrid", "test_nll_nats"), value("ch05", "mle", "test_nll_nats")]}
+sources["classifier_test_accuracy"] = value("ch06", "classifier_test_accuracy")
 # Chapter 05's 2-D run on 8 Gaussians.
 for o in objectives:
     for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
@@ -126,6 +140,9 @@ summary = {"seeds": seeds, "seed_count": len(seeds),
            "source": "Figures/ch05-results.json and ch06-results.json (seed 0), Figures/ch05-seeds/seed-N/ (seed N)",
            "numbers": {}, "rankings": {}}
 summary["numbers"], summary["rankings"] = summarise(runs, quantities, rankings)
+summary["sources"] = sources
+# The settings a student's run must share with these runs for the ranges to apply.
+summary["applies_to"] = {f"ch0{5 + i}-results.json": run_settings([runs[s][i] for s in seeds]) for i in (0, 1)}
 (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 # The figure: test NLL of MLE and the hybrid (ADV's is thousands of nats above, written in

@@ -31,3 +31,17 @@ def print_counts(holding):
     """One line per ranking: how many seeds it holds in."""
     for name, r in holding.items():
         print(f"{name}: {r['holds_in']} of {r['of']} seeds")
+
+
+def run_settings(results_of_each_seed):
+    """The settings that decide which ranges apply to a results file (chapter, data set,
+    model, iterations, preset, quick), as [path, value] pairs for `flowgan check`: those
+    every seed's file records with the same value."""
+    def pairs(results):
+        found = [[[key], results[key]] for key in ["chapter", "dataset", "model", "iterations", "preset", "quick"] if key in results]
+        settings = results.get("settings")
+        if isinstance(settings, dict):
+            found += [[["settings", key], settings[key]] for key in ["configuration", "quick"] if key in settings]
+        return found
+    first, *others = [pairs(r) for r in results_of_each_seed]
+    return [p for p in first if all(p in other for other in others)]

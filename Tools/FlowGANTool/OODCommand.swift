@@ -1,0 +1,223 @@
+import ArgumentParser
+import Foundation
+import TensorCore
+import Datasets
+import Figures
+import Course
+
+/// `flowgan ood`: does a flow's likelihood tell its own data set from another one?
+/// (Nalisnick et al., "Do deep generative models know what they don't know?", ICLR 2019.)
+struct OODCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ood",
+        abstract: "Scores a model's own test set and another data set's, and asks whether a likelihood threshold tells them apart.",
+        discussion: """
+        Computes the exact NLL of the first --images test images of the model's own data set \
+        (in-distribution) and of the other 28x28 data set (out-of-distribution: Fashion-MNIST \
+        for a model of MNIST and the other way round), each split into the prior term \
+        -log p_Z(f(y)) and the volume term -log|det ∂f/∂y|. Prints and writes \
+        (flowgan-ood-<model>.json, a histogram of bits/dim flowgan-ood-<model>.png with its \
+        gnuplot script and data, in --out): the share of out-of-distribution images a threshold \
+        at the 95th and 99th percentile of the in-distribution NLLs would accept as in-distribution, \
+        the AUROC of the NLL as a detector (0.5: no better than a coin, 1: perfect, below 0.5: \
+        the other data set looks likelier), each set's mean terms and its mean number of \
+        background pixels (value 0).
+
+        Example: flowgan ood --model nice --checkpoint-dir Checkpoints/ch03-nice-long
+        """)
+
+    @OptionGroup var folders: ModelFolders
+    @Option(help: "The model: a name from 'flowgan models' or a file.")
+    var model: String?
+    @Option(help: "The other data set: mnist or fashion-mnist (default: the one the model was not trained on).")
+    var against: String?
+    @Option(help: "How many test images of each data set (the first ones, 100...10000).")
+    var images = 10_000
+    @OptionGroup var figureFolder: FigureFolder
+
+    func validate() throws {
+        guard (100...10_000).contains(images) else { throw ValidationError("--images must be in 100...10000, got \(images)") }
+        if let against, ![DatasetName.mnist, .fashionMNIST].map(\.rawValue).contains(against) {
+            throw ValidationError("--against must be mnist or fashion-mnist, got '\(against)'")
+        }
+    }
+
+    func run() throws {
+        let loaded = try folders.catalog().loadModel(model)
+        print("model: \(loaded.label)")
+        guard loaded.flow.sampleShape == [1, 28, 28], loaded.dataset != .cifar10 else {
+            throw ChapterError("\(loaded.name) models \(loaded.flow.sampleShape.map(String.init).joined(separator: "x")) images; ood compares 28x28 data sets")
+        }
+        let own = loaded.dataset
+        let other = against.flatMap(DatasetName.init(rawValue:)) ?? (own == .mnist ? .fashionMNIST : .mnist)
+        guard other != own else { throw ChapterError("--against \(other.rawValue) is the data set \(loaded.name) was trained on") }
+
+        let search = DataSearch(explicitDirectory: folders.dataDirectory)
+        var sets: [(name: DatasetName, terms: [NLLTerms], background: [Int])] = []
+        for name in [own, other] {
+            let test = try DatasetSplits.load(name, search: search).test
+            let pixels = test.images.slice(0..<min(images, test.count), alongAxis: 0)
+            let started = Date()
+            let terms = exactNLLTerms(loaded.flow, images: pixels)
+            print(String(format: "%@: %d test images scored in %.1f s", name.displayName, terms.count, Date().timeIntervalSince(started)))
+            sets.append((name, terms, backgroundPixelCounts(pixels)))
+        }
+        let dimension = loaded.flow.dimension
+        let study = OODStudy(inNLLs: sets[0].terms.map(\.nll), outNLLs: sets[1].terms.map(\.nll))
+
+        var report = OODReport(model: loaded.name, architecture: "\(loaded.metadata.architecture)",
+                               iterations: loaded.metadata.iterations, in_dataset: own.rawValue, out_dataset: other.rawValue,
+                               images: study.inNLLs.count, auroc: study.auroc,
+                               accepted_at_in_p95: study.acceptedShare(atInPercentile: 95),
+                               accepted_at_in_p99: study.acceptedShare(atInPercentile: 99),
+                               out_likelier_than_in_median: study.acceptedShare(atInPercentile: 50),
+                               sets: [:])
+        for (role, set) in zip(["in", "out"], sets) {
+            let nlls = set.terms.map(\.nll)
+            let summary = OODSetSummary(
+                dataset: set.name.rawValue,
+                mean_nll_nats: mean(nlls), median_nll_nats: median(nlls),
+                mean_bits_per_dim: bitsPerDimension(nllNats: mean(nlls), dimension: dimension),
+                median_bits_per_dim: bitsPerDimension(nllNats: median(nlls), dimension: dimension),
+                mean_prior_term: mean(set.terms.map(\.priorTerm)), mean_volume_term: mean(set.terms.map(\.volumeTerm)),
+                mean_logit_volume_term: mean(set.terms.map(\.logitVolumeTerm)),
+                mean_background_pixels: mean(set.background.map(Double.init)))
+            report.sets[role] = summary
+            print(String(format: "%@ (%@): mean NLL %.1f nats (%.3f bits/dim) = prior term %.1f + volume term %.1f (logit layer %.1f); %.1f of %d pixels are 0",
+                         role == "in" ? "in-distribution" : "out-of-distribution", set.name.displayName, summary.mean_nll_nats,
+                         summary.mean_bits_per_dim, summary.mean_prior_term, summary.mean_volume_term,
+                         summary.mean_logit_volume_term, summary.mean_background_pixels, dimension))
+        }
+        print(String(format: "a threshold at the in-distribution 95th percentile accepts %.1f%% of %@, at the 99th %.1f%%; AUROC %.3f",
+                     100 * report.accepted_at_in_p95, other.displayName, 100 * report.accepted_at_in_p99, report.auroc))
+
+        try ensureWritableFolder(figureFolder.folder, option: "--out")
+        let name = "flowgan-ood-\(fileSafe(loaded.name))"
+        let json = (figureFolder.folder as NSString).appendingPathComponent(name + ".json")
+        try writeJSONAtomically(report, to: json)
+        let figure = oodHistogram(name: name, model: loaded.name, study: study, dimension: dimension,
+                                  inName: own.displayName, outName: other.displayName)
+        if let message = try figure.write(to: figureFolder.folder) { note(message) }
+        print("results: \(json); figure: \((figureFolder.folder as NSString).appendingPathComponent(name)).png (and .gp, .dat)")
+    }
+}
+
+/// The NLLs of an in-distribution and an out-of-distribution set, and what a likelihood
+/// threshold makes of them. A detector calls an image out-of-distribution when its NLL is
+/// above a threshold.
+struct OODStudy {
+    let inNLLs: [Double]
+    let outNLLs: [Double]
+
+    /// The NLL below which `p` percent of the in-distribution images lie (the sorted value
+    /// at rank ceil(p/100 n) - 1, so `p` percent of them are at or below it).
+    func inThreshold(percentile p: Double) -> Double {
+        let sorted = inNLLs.sorted()
+        let rank = max(0, min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[rank]
+    }
+
+    /// The share of out-of-distribution images at or below `inThreshold(percentile:)`: the
+    /// ones such a threshold would accept as in-distribution.
+    func acceptedShare(atInPercentile p: Double) -> Double {
+        let threshold = inThreshold(percentile: p)
+        return Double(outNLLs.filter { $0 <= threshold }.count) / Double(outNLLs.count)
+    }
+
+    /// The probability that a random out-of-distribution image has a higher NLL than a random
+    /// in-distribution one (ties count half): the area under the ROC curve of the NLL as a
+    /// detector, by the rank-sum (Mann-Whitney) formula after one sort.
+    var auroc: Double {
+        let labelled = inNLLs.map { ($0, false) } + outNLLs.map { ($0, true) }
+        let sorted = labelled.sorted { $0.0 < $1.0 }
+        var rankSumOut = 0.0, start = 0
+        while start < sorted.count {
+            var end = start
+            while end + 1 < sorted.count && sorted[end + 1].0 == sorted[start].0 { end += 1 }
+            let averageRank = Double(start + end) / 2 + 1          // ranks from 1; ties share their mean rank
+            rankSumOut += averageRank * Double(sorted[start...end].filter(\.1).count)
+            start = end + 1
+        }
+        let m = Double(outNLLs.count), n = Double(inNLLs.count)
+        return (rankSumOut - m * (m + 1) / 2) / (m * n)
+    }
+}
+
+/// How many pixels of each image [N, ...] are exactly 0 (the background of a digit).
+func backgroundPixelCounts(_ images: Tensor) -> [Int] {
+    let n = images.shape[0], d = images.count / n, values = images.values
+    return (0..<n).map { i in values[(i * d)..<((i + 1) * d)].filter { $0 == 0 }.count }
+}
+
+/// Histograms of the two sets' bits/dim on one axis (60 bins between the 0.5th and 99.5th
+/// percentiles of both sets together, the few images outside counted in the end bins), with
+/// the 95th-percentile threshold of the in-distribution set as a dashed line.
+func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, inName: String, outName: String) -> GnuplotFigure {
+    let bits = { (nlls: [Double]) in nlls.map { bitsPerDimension(nllNats: $0, dimension: dimension) } }
+    let (inBits, outBits) = (bits(study.inNLLs), bits(study.outNLLs))
+    let all = (inBits + outBits).sorted()
+    var low = all[Int(0.005 * Double(all.count - 1))], high = all[Int(0.995 * Double(all.count - 1))]
+    if high <= low { (low, high) = (low - 0.5, high + 0.5) }
+    let bins = 60, width = (high - low) / Double(bins)
+    let centres = (0..<bins).map { low + (Double($0) + 0.5) * width }
+    func shares(_ values: [Double]) -> [Double] {
+        var counts = [Double](repeating: 0, count: bins)
+        for v in values { counts[max(0, min(bins - 1, Int(((v - low) / width).rounded(.down))))] += 1 }
+        return counts.map { $0 / Double(values.count) }
+    }
+    let threshold = bitsPerDimension(nllNats: study.inThreshold(percentile: 95), dimension: dimension)
+    var figure = GnuplotFigure(name: name, title: "Bits/dim of \(inName) and \(outName) test images under \(model) (trained on \(inName))",
+                               xLabel: "bits/dim (lower: likelier under the model)", yLabel: "share of the images per bin")
+    figure.series = [PlotSeries(title: "\(inName) (in-distribution)", x: centres, y: shares(inBits), style: "histeps lw 2 lc rgb '#1f5fa8'"),
+                     PlotSeries(title: "\(outName) (out-of-distribution)", x: centres, y: shares(outBits), style: "histeps lw 2 lc rgb '#c0392b'")]
+    figure.settings = ["set key outside below horizontal",
+                       "set arrow from \(GnuplotFigure.number(threshold)), graph 0 to \(GnuplotFigure.number(threshold)), graph 1 nohead dt 2 lc rgb 'black'",
+                       "set label 'threshold: 95% of \(inName) below' at \(GnuplotFigure.number(threshold)), graph 0.95 left offset 0.5,0 font ',9'"]
+    return figure
+}
+
+/// The numbers `flowgan ood` writes (keys without dots, so the book can quote them).
+struct OODReport: Codable {
+    var model: String
+    var architecture: String
+    var iterations: Int?
+    var in_dataset: String
+    var out_dataset: String
+    var images: Int
+    var auroc: Double
+    var accepted_at_in_p95: Double
+    var accepted_at_in_p99: Double
+    var out_likelier_than_in_median: Double
+    var sets: [String: OODSetSummary]
+}
+
+struct OODSetSummary: Codable {
+    var dataset: String
+    var mean_nll_nats: Double
+    var median_nll_nats: Double
+    var mean_bits_per_dim: Double
+    var median_bits_per_dim: Double
+    var mean_prior_term: Double
+    var mean_volume_term: Double
+    var mean_logit_volume_term: Double
+    var mean_background_pixels: Double
+}
+
+func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted(), n = sorted.count
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}
+
+/// Writes `value` as sorted, indented JSON to `path` through a temporary file and a rename,
+/// so a reader never sees half a file.
+func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    do {
+        try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw ChapterError("\(path): cannot be written (\(error.localizedDescription))")
+    }
+}
