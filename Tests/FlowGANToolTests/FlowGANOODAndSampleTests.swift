@@ -57,7 +57,7 @@ struct FlowGANOODAndSampleTests {
         let (status, output) = try FlowGANCommandLineTests.run(["ood", "--checkpoint-dir", scratch.path, "--data-dir", data,
                                                                   "--images", "100", "--out", out])
         #expect(status == 0, "\(output)")
-        let report = try JSONDecoder().decode(OODReport.self, from: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("flowgan-ood-ch05-mle.json"))))
+        let report = try JSONDecoder().decode(OODReport.self, from: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("flowgan-ood-ch05-mle-mnist.json"))))
         #expect(report.in_dataset == "mnist" && report.out_dataset == "fashion-mnist" && report.images == 100)
         #expect(report.auroc == 0.5)
         #expect(report.accepted_at_in_p95 == 0.95 && report.accepted_at_in_p99 == 0.99 && report.out_likelier_than_in_median == 0.5)
@@ -74,7 +74,7 @@ struct FlowGANOODAndSampleTests {
         // Background pixels counted from the bytes: a pixel is 0 exactly when its byte is 0.
         let zeros = Double(test.images.values.filter { $0 * 255 < 0.5 }.count) / 100
         #expect(abs(inSet.mean_background_pixels - zeros) < 1e-9)
-        for file in ["flowgan-ood-ch05-mle.gp", "flowgan-ood-ch05-mle.dat"] {
+        for file in ["flowgan-ood-ch05-mle-mnist.gp", "flowgan-ood-ch05-mle-mnist.dat"] {
             #expect(FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file)")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Datasets
 import Figures
+import Course
 
 /// `flowgan extremes`: the test images a model finds likeliest and least likely.
 struct ExtremesCommand: ParsableCommand {
@@ -44,6 +45,14 @@ struct ExtremesCommand: ParsableCommand {
                      nlls.count, loaded.dataset.displayName, sorted[sorted.count / 2], sorted.first!, sorted.last!))
         let groups = [("likeliest", "most likely", Array(ranking.order.prefix(count))),
                       ("least-likely", "least likely", Array(ranking.order.suffix(count).reversed()))]
+        let entries = { (indices: [Int]) in indices.map { ExtremesReport.Image(test_index: $0, label: images.labels[$0], nll_nats: nlls[$0]) } }
+        let report = ExtremesReport(model: loaded.name, test_images: nlls.count, median_nll_nats: median(nlls),
+                                    lowest_nll_nats: sorted.first!, highest_nll_nats: sorted.last!,
+                                    likeliest: entries(groups[0].2), least_likely: entries(groups[1].2))
+        try ensureWritableFolder(figureFolder.folder, option: "--out")
+        let json = (figureFolder.folder as NSString).appendingPathComponent("flowgan-extremes-\(fileSafe(loaded.name)).json")
+        try writeJSONAtomically(report, to: json)
+        print("results: \(json)")
         for (file, words, indices) in groups {
             print("\(words): " + indices.map { String(format: "test image %d (label %d) %.1f", $0, images.labels[$0], nlls[$0]) }
                     .joined(separator: ", "))
@@ -73,4 +82,20 @@ struct ExtremesCommand: ParsableCommand {
 func rankByNLL(_ model: LoadedModel, images: Tensor) -> (nlls: [Double], order: [Int]) {
     let nlls = exactNLLTerms(model.flow, images: images).map(\.nll)
     return (nlls, nlls.indices.sorted { (nlls[$0], $0) < (nlls[$1], $1) })
+}
+
+/// The numbers `flowgan extremes` prints, as it writes them beside its figures.
+struct ExtremesReport: Codable {
+    struct Image: Codable {
+        var test_index: Int
+        var label: Int
+        var nll_nats: Double
+    }
+    var model: String
+    var test_images: Int
+    var median_nll_nats: Double
+    var lowest_nll_nats: Double
+    var highest_nll_nats: Double
+    var likeliest: [Image]
+    var least_likely: [Image]
 }

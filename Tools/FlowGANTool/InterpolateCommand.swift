@@ -69,6 +69,13 @@ struct InterpolateCommand: ParsableCommand {
             print(String(format: "t = %.3f: NLL %.1f nats (%.3f bits/dim)", Double(k) / Double(steps - 1), nll,
                          bitsPerDimension(nllNats: nll, dimension: loaded.flow.dimension)))
         }
+        try ensureWritableFolder(figureFolder.folder, option: "--out")
+        let json = (figureFolder.folder as NSString).appendingPathComponent("flowgan-interpolate-\(fileSafe(loaded.name)).json")
+        try writeJSONAtomically(InterpolationReport(model: loaded.name, from: first, to: second,
+                                                    t: (0..<steps).map { Double($0) / Double(steps - 1) }, nll_nats: path.nlls,
+                                                    bits_per_dim: path.nlls.map { bitsPerDimension(nllNats: $0, dimension: loaded.flow.dimension) }),
+                                to: json)
+        print("results: \(json)")
         var figure = ImageGridFigure(name: "flowgan-interpolate-\(fileSafe(loaded.name))",
                                      title: "From \(shortName(first)) to \(shortName(second)) along a straight line in z (\(loaded.name))",
                                      images: path.images, columns: steps)
@@ -119,4 +126,14 @@ func interpolate(_ model: LoadedModel, from a: Tensor, to b: Tensor, steps: Int)
         let nlls = zip((-flow.prior.logProbability(z)).value.values, inverseLogDeterminant.value.values).map { Double($0) + Double($1) }
         return Interpolation(endpoints: endpoints, images: decoded.value, nlls: nlls)
     }
+}
+
+/// The numbers `flowgan interpolate` prints, as it writes them beside its figure.
+struct InterpolationReport: Codable {
+    var model: String
+    var from: String
+    var to: String
+    var t: [Double]
+    var nll_nats: [Double]
+    var bits_per_dim: [Double]
 }

@@ -16,7 +16,7 @@ struct OODCommand: ParsableCommand {
         (in-distribution) and of the other 28x28 data set (out-of-distribution: Fashion-MNIST \
         for a model of MNIST and the other way round), each split into the prior term \
         -log p_Z(f(y)) and the volume term -log|det ∂f/∂y|. Prints and writes \
-        (flowgan-ood-<model>.json, a histogram of bits/dim flowgan-ood-<model>.png with its \
+        (flowgan-ood-<model>-<its data set>.json, a histogram of bits/dim in the .png of the same name with its \
         gnuplot script and data, in --out): the share of out-of-distribution images a threshold \
         at the 95th and 99th percentile of the in-distribution NLLs would accept as in-distribution, \
         the AUROC of the NLL as a detector (0.5: no better than a coin, 1: perfect, below 0.5: \
@@ -92,7 +92,7 @@ struct OODCommand: ParsableCommand {
                      100 * report.accepted_at_in_p95, other.displayName, 100 * report.accepted_at_in_p99, report.auroc))
 
         try ensureWritableFolder(figureFolder.folder, option: "--out")
-        let name = "flowgan-ood-\(fileSafe(loaded.name))"
+        let name = "flowgan-ood-\(fileSafe(loaded.name))-\(own.rawValue)"
         let json = (figureFolder.folder as NSString).appendingPathComponent(name + ".json")
         try writeJSONAtomically(report, to: json)
         let figure = oodHistogram(name: name, model: loaded.name, study: study, dimension: dimension,
@@ -167,7 +167,7 @@ func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, 
     }
     let threshold = bitsPerDimension(nllNats: study.inThreshold(percentile: 95), dimension: dimension)
     var figure = GnuplotFigure(name: name, title: "Bits/dim of \(inName) and \(outName) test images under \(model) (trained on \(inName))",
-                               xLabel: "bits/dim (lower: likelier under the model)", yLabel: "share of the images per bin")
+                               xLabel: "bits/dim (lower: likelier under the model; the 1% beyond either end counted in the end bins)", yLabel: "share of the images per bin")
     figure.series = [PlotSeries(title: "\(inName) (in-distribution)", x: centres, y: shares(inBits), style: "histeps lw 2 lc rgb '#1f5fa8'"),
                      PlotSeries(title: "\(outName) (out-of-distribution)", x: centres, y: shares(outBits), style: "histeps lw 2 lc rgb '#c0392b'")]
     figure.settings = ["set key outside below horizontal",
