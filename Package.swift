@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "TensorCore", "Datasets"]),
         .testTarget(name: "FiguresTests", dependencies: ["TestSupport", "TensorCore", "Figures"]),
         .testTarget(name: "FlowsTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows"]),
-        .testTarget(name: "GANTests", dependencies: ["TensorCore", "Autodiff", "NeuralLayers", "Flows", "GAN", "Checkpoints", "Training"]),
+        .testTarget(name: "GANTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "GAN", "Checkpoints", "Training"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Datasets", "Flows", "Checkpoints", "Evaluation"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "TensorCore", "Checkpoints"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "TensorCore", "Autodiff", "NeuralLayers", "Flows", "Checkpoints", "Training"]),

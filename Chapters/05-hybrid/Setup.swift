@@ -76,8 +76,27 @@ extension ObjectiveResults {
                   initialTrackedNllNats: history.first?.validationNLL ?? .nan, iterations: iterations, seconds: seconds,
                   finalWassersteinEstimate: history.last?.extra["wasserstein"] ?? .nan,
                   history: history.map { .init(iteration: $0.iteration, testNllTracked: $0.validationNLL,
-                                               wasserstein: $0.extra["wasserstein"] ?? .nan) })
+                                               wasserstein: $0.extra["wasserstein"] ?? .nan,
+                                               gradientNormNll: $0.extra["gradient_norm_nll"],
+                                               gradientNormAdversarial: $0.extra["gradient_norm_adversarial"],
+                                               gradientCosine: $0.extra["gradient_cosine"]) })
     }
+}
+
+/// The hybrid's two gradients, ∇ NLL and ∇ (g_loss / λ), measured by
+/// `AdversarialTrainer.hybridGradientNorms` on the first 4 batches of 100 training images
+/// (the same at every evaluation, latents and noise from a stream of their own): the mean
+/// of each norm and of the cosine between them, as history entries.
+func gradientNorms(_ trainer: AdversarialTrainer, images: LabelledImages, seed: UInt64) throws -> [String: Double] {
+    var generator = RandomGenerator(seed: seed, stream: .gradientProbe)
+    var sums = (nll: 0.0, adversarial: 0.0, cosine: 0.0)
+    let batches = 4
+    for b in 0..<batches {
+        let norms = try trainer.hybridGradientNorms(real: images.slice((b * 100)..<((b + 1) * 100)).images, generator: &generator)
+        sums = (sums.nll + norms.nll, sums.adversarial + norms.adversarial, sums.cosine + norms.cosine)
+    }
+    let n = Double(batches)
+    return ["gradient_norm_nll": sums.nll / n, "gradient_norm_adversarial": sums.adversarial / n, "gradient_cosine": sums.cosine / n]
 }
 
 extension Results: OneEntryPerObjective {}

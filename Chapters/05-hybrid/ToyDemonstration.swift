@@ -85,4 +85,6 @@ extension RandomStream {
     static let sampleGrid = RandomStream(55)
     /// The samples drawn over each 2-D density.
     static let toySamples = RandomStream(57)
+    /// Latents and dequantisation noise of the hybrid's gradient measurements.
+    static let gradientProbe = RandomStream(58)
 }

@@ -97,7 +97,12 @@ struct ObjectiveResults: Codable {
     var finalWassersteinEstimate: Double
     var history: [HistoryPoint]
 
-    struct HistoryPoint: Codable { var iteration: Int; var testNllTracked, wasserstein: Double }
+    struct HistoryPoint: Codable {
+        var iteration: Int
+        var testNllTracked, wasserstein: Double
+        /// The hybrid's only: the norms of ∇ NLL and ∇ (g_loss / λ), and their cosine.
+        var gradientNormNll, gradientNormAdversarial, gradientCosine: Double?
+    }
 }
 
 /// ch05-results.json (the image runs' keys are absent with --toy-only).
@@ -202,7 +207,12 @@ do {
                 progress.update(flowTrainer.iteration, metric: means.metric)
                 if flowTrainer.iteration % evaluateEvery == 0 || flowTrainer.iteration == iterations {
                     let nll = evaluateNLL(flow, images: tracked)
-                    flowTrainer.record(means.record(iteration: flowTrainer.iteration, nll: nll, started: objectiveStarted))
+                    var entry = means.record(iteration: flowTrainer.iteration, nll: nll, started: objectiveStarted)
+                    if objective == .hybrid, cifar == nil {
+                        // How large each part of g_loss / λ + NLL is in the gradient (a measurement only).
+                        entry.extra.merge(try gradientNorms(trainer, images: data.train, seed: run.seed)) { $1 }
+                    }
+                    flowTrainer.record(entry)
                     means = MeansSinceEvaluation()
                     try trainer.saveCheckpoint(to: checkpoint.path, description: checkpoint.description)
                 }

@@ -3,6 +3,7 @@ import TensorCore
 import Autodiff
 import NeuralLayers
 import Flows
+import Datasets
 import GAN
 
 /// What one iteration measured.
@@ -106,6 +107,35 @@ public final class AdversarialTrainer {
         })
     }
     // [/book:generator-step]
+
+    /// The sizes of the hybrid loss's two parts, g_loss / λ and NLL, as the generator's
+    /// gradient sees them: each part differentiated on its own with respect to the flow's
+    /// parameters at the current state, on the real batch `images` (dequantised with
+    /// `generator`) and as many latents drawn from `generator`. Returns the two gradients'
+    /// Euclidean norms and the cosine of the angle between them (1: they pull the same way).
+    ///
+    /// A measurement, not a step: the parameters, the optimiser and the training streams
+    /// are not touched, and batch norm's running averages, which a forward pass in training
+    /// mode updates, are put back as they were, so a run that measures trains exactly as
+    /// one that does not.
+    public func hybridGradientNorms(real images: Tensor, generator: inout RandomGenerator) throws
+        -> (nll: Double, adversarial: Double, cosine: Double) {
+        let saved = Dictionary(uniqueKeysWithValues: model.namedBuffers.map { ($0.name, $0.buffer) })
+        let parameters = model.parameters
+        let y = Variable(Dequantization.apply(images, generator: &generator))
+        let nllGradient = gradients(of: model.negativeLogLikelihood(y), withRespectTo: parameters)
+        let z = Variable(model.prior.sample(images.shape[0], shape: model.latentShape, generator: &generator))
+        let adversarialLoss = -critic(model.generate(z)).mean() * (1 / lambda)
+        let adversarialGradient = gradients(of: adversarialLoss, withRespectTo: parameters)
+        var (nn, aa, na) = (0.0, 0.0, 0.0)
+        for (g, h) in zip(nllGradient, adversarialGradient) {
+            for (a, b) in zip(g.value.values, h.value.values) {
+                nn += Double(a) * Double(a); aa += Double(b) * Double(b); na += Double(a) * Double(b)
+            }
+        }
+        try model.loadBuffers(saved)
+        return (nn.squareRoot(), aa.squareRoot(), na / max((nn * aa).squareRoot(), .leastNormalMagnitude))
+    }
 
     /// One iteration, as chapter 05 writes it out: MLE's step, or `criticSteps` critic
     /// updates on one real batch followed by one generator update.
