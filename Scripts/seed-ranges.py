@@ -47,11 +47,11 @@ for seed, (ch05, ch06) in runs.items():
 # The numbers, by name: each a function of one seed's (ch05, ch06) results.
 quantities = {}
 for o in objectives:
-    quantities[f"{o}.test_nll_nats"] = lambda r, o=o: r[0][o]["test_nll_nats"]
+    quantities[f"{o}_test_nll_nats"] = lambda r, o=o: r[0][o]["test_nll_nats"]
     for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
                 "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
-        quantities[f"{o}.{key}"] = lambda r, o=o, key=key: r[1][o][key]
-    quantities[f"{o}.mixture_sigmas_beating_on_both"] = \
+        quantities[f"{o}_{key}"] = lambda r, o=o, key=key: r[1][o][key]
+    quantities[f"{o}_mixture_sigmas_beating_on_both"] = \
         lambda r, o=o: r[1]["gaussian_mixture_baseline"]["sigmas_beating_on_both"][o]
 quantities["hybrid_minus_mle_nats"] = lambda r: r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]
 quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
@@ -61,11 +61,11 @@ quantities["classifier_test_accuracy"] = lambda r: r[1]["classifier_test_accurac
 sources = {}
 def value(chapter, *path): return {"file": f"{chapter}-results.json", "path": list(path)}
 for o in objectives:
-    sources[f"{o}.test_nll_nats"] = value("ch05", o, "test_nll_nats")
+    sources[f"{o}_test_nll_nats"] = value("ch05", o, "test_nll_nats")
     for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
                 "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
-        sources[f"{o}.{key}"] = value("ch06", o, key)
-    sources[f"{o}.mixture_sigmas_beating_on_both"] = value("ch06", "gaussian_mixture_baseline", "sigmas_beating_on_both", o)
+        sources[f"{o}_{key}"] = value("ch06", o, key)
+    sources[f"{o}_mixture_sigmas_beating_on_both"] = value("ch06", "gaussian_mixture_baseline", "sigmas_beating_on_both", o)
     for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
         sources[f"toy_{o}_{key}"] = value("ch05", "toy", f"{o}_{key}")
 sources["hybrid_minus_mle_nats"] = {"difference": [value("ch05", "hybrid", "test_nll_nats"), value("ch05", "mle", "test_nll_nats")]}
@@ -110,9 +110,9 @@ rankings = {
     "hybrid_best_inception": lambda r: inception(r, "hybrid") > max(inception(r, "mle"), inception(r, "adv")),
     "kde_ranks_adv_worst": lambda r: r[1]["adv"]["kde_nll_nats"] > max(r[1]["mle"]["kde_nll_nats"], r[1]["hybrid"]["kde_nll_nats"]),
     "kde_ranks_hybrid_above_mle": lambda r: r[1]["hybrid"]["kde_nll_nats"] < r[1]["mle"]["kde_nll_nats"],
-    "mixture_beats_adv_on_both_at_some_sigma": lambda r: quantities["adv.mixture_sigmas_beating_on_both"](r) > 0,
+    "mixture_beats_adv_on_both_at_some_sigma": lambda r: quantities["adv_mixture_sigmas_beating_on_both"](r) > 0,
     "mixture_beats_mle_and_hybrid_on_both_at_no_sigma":
-        lambda r: quantities["mle.mixture_sigmas_beating_on_both"](r) == 0 and quantities["hybrid.mixture_sigmas_beating_on_both"](r) == 0,
+        lambda r: quantities["mle_mixture_sigmas_beating_on_both"](r) == 0 and quantities["hybrid_mixture_sigmas_beating_on_both"](r) == 0,
     "adv_smallest_median_singular_value": lambda r: r[1]["adv"]["jacobian_singular_value_median"]
         < min(r[1]["mle"]["jacobian_singular_value_median"], r[1]["hybrid"]["jacobian_singular_value_median"]),
     "adv_largest_condition_median": lambda r: r[1]["adv"]["jacobian_condition_median"]
@@ -155,7 +155,7 @@ for s in seeds:
                                            mode(r, "hybrid"), mode(r, "adv"), r[1]["mle"]["mode_score_sd"],
                                            r[1]["hybrid"]["mode_score_sd"], r[1]["adv"]["mode_score_sd"]]))
 (folder / "ch05-seeds.dat").write_text("\n".join(lines) + "\n")
-adv = summary["numbers"]["adv.test_nll_nats"]
+adv = summary["numbers"]["adv_test_nll_nats"]
 script = f"""# Draws ch05-seeds.png from ch05-seeds.dat (Scripts/seed-ranges.py). Run in this folder: gnuplot ch05-seeds.gp
 set terminal pngcairo size 1100,480 enhanced font 'Sans,11'
 set output 'ch05-seeds.png'
