@@ -20,8 +20,9 @@ struct OODCommand: ParsableCommand {
         gnuplot script and data, in --out): the share of out-of-distribution images a threshold \
         at the 95th and 99th percentile of the in-distribution NLLs would accept as in-distribution, \
         the AUROC of the NLL as a detector (0.5: no better than a coin, 1: perfect, below 0.5: \
-        the other data set looks likelier), each set's mean terms and its mean number of \
-        background pixels (value 0).
+        the other data set looks likelier), the same two numbers for the NLL without the logit \
+        layer's volume term (a term the pixels alone fix, the same under every model), each \
+        set's mean terms and its mean number of background pixels (value 0).
 
         Example: flowgan ood --model nice --checkpoint-dir Checkpoints/ch03-nice-long
         """)
@@ -65,12 +66,18 @@ struct OODCommand: ParsableCommand {
         let dimension = loaded.flow.dimension
         let study = OODStudy(inNLLs: sets[0].terms.map(\.nll), outNLLs: sets[1].terms.map(\.nll))
 
+        // The same detector on the NLL less the logit layer's volume term, a term fixed by the
+        // pixels alone (it is the same under every model): does the rest still tell the sets apart?
+        let withoutLogit = OODStudy(inNLLs: sets[0].terms.map { $0.nll - $0.logitVolumeTerm },
+                                    outNLLs: sets[1].terms.map { $0.nll - $0.logitVolumeTerm })
         var report = OODReport(model: loaded.name, architecture: "\(loaded.metadata.architecture)",
                                iterations: loaded.metadata.iterations, in_dataset: own.rawValue, out_dataset: other.rawValue,
                                images: study.inNLLs.count, auroc: study.auroc,
                                accepted_at_in_p95: study.acceptedShare(atInPercentile: 95),
                                accepted_at_in_p99: study.acceptedShare(atInPercentile: 99),
                                out_likelier_than_in_median: study.acceptedShare(atInPercentile: 50),
+                               auroc_without_logit_term: withoutLogit.auroc,
+                               accepted_at_in_p95_without_logit_term: withoutLogit.acceptedShare(atInPercentile: 95),
                                sets: [:])
         for (role, set) in zip(["in", "out"], sets) {
             let nlls = set.terms.map(\.nll)
@@ -90,6 +97,8 @@ struct OODCommand: ParsableCommand {
         }
         print(String(format: "a threshold at the in-distribution 95th percentile accepts %.1f%% of %@, at the 99th %.1f%%; AUROC %.3f",
                      100 * report.accepted_at_in_p95, other.displayName, 100 * report.accepted_at_in_p99, report.auroc))
+        print(String(format: "without the logit layer's term (fixed by the pixels): the 95th-percentile threshold accepts %.1f%%; AUROC %.3f",
+                     100 * report.accepted_at_in_p95_without_logit_term, report.auroc_without_logit_term))
 
         try ensureWritableFolder(figureFolder.folder, option: "--out")
         let name = "flowgan-ood-\(fileSafe(loaded.name))-\(own.rawValue)"
@@ -172,7 +181,9 @@ func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, 
                      PlotSeries(title: "\(outName) (out-of-distribution)", x: centres, y: shares(outBits), style: "histeps lw 2 lc rgb '#c0392b'")]
     figure.settings = ["set key outside below horizontal",
                        "set arrow from \(GnuplotFigure.number(threshold)), graph 0 to \(GnuplotFigure.number(threshold)), graph 1 nohead dt 2 lc rgb 'black'",
-                       "set label 'threshold: 95% of \(inName) below' at \(GnuplotFigure.number(threshold)), graph 0.95 left offset 0.5,0 font ',9'"]
+                       // The label beside the line, on the side with room for it.
+                       "set label 'threshold: 95% of \(inName) below' at \(GnuplotFigure.number(threshold)), graph 0.95 "
+                           + (threshold < (low + high) / 2 ? "left offset 0.5,0" : "right offset -0.5,0") + " font ',9'"]
     return figure
 }
 
@@ -188,6 +199,9 @@ struct OODReport: Codable {
     var accepted_at_in_p95: Double
     var accepted_at_in_p99: Double
     var out_likelier_than_in_median: Double
+    /// The detector on NLL - (the logit layer's volume term), a term the pixels alone fix.
+    var auroc_without_logit_term: Double
+    var accepted_at_in_p95_without_logit_term: Double
     var sets: [String: OODSetSummary]
 }
 
