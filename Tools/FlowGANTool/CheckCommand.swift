@@ -136,7 +136,7 @@ struct SeedRanges {
         for (keys, expected) in settings {
             let found = value(at: keys, in: results)
             if !sameValue(found, expected) {
-                return "its \(keys.joined(separator: ".")) is \(found.map { "\($0)" } ?? "missing"), not \(expected)"
+                return "its \(keys.joined(separator: ".")) is \(found.map(jsonText) ?? "missing"), not \(jsonText(expected))"
             }
         }
         return nil
@@ -209,4 +209,11 @@ func readJSON(_ path: String) throws -> Any {
     } catch {
         throw ChapterError("\(path): not valid JSON (truncated or edited?)")
     }
+}
+
+/// A JSON value as JSON writes it: true and false for Booleans (which JSONSerialization
+/// hands over as NSNumbers of type "c"), numbers and strings as they are.
+private func jsonText(_ value: Any) -> String {
+    if let n = value as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+    return "\(value)"
 }
