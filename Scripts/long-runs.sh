@@ -27,6 +27,9 @@ step() {
     mkdir -p "$folder"
     local start=$SECONDS begun
     begun="$(date -u +%Y-%m-%dT%H:%MZ)"
+    # A start line first: a span cut by a session's end has no end line, and its length is
+    # then read from the checkpoint's time.
+    echo "start $begun, $cpu" >> "$folder/log.txt"
     nice "$@"
     echo "span $begun to $(date -u +%Y-%m-%dT%H:%MZ): $((SECONDS - start)) s, $cpu" >> "$folder/log.txt"
 }
