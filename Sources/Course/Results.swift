@@ -59,12 +59,17 @@ public struct ResultsRecord<Settings: Codable, Body: Codable>: Codable {
 /// Writes `body` as a chapter's results file at `path`, atomically (see `ResultsRecord`).
 public func writeResults<Settings: Codable, Body: Codable>(_ body: Body, settings: Settings, preset: String, seed: UInt64,
                                                          to path: String) throws {
+    try writeJSON(ResultsRecord(seed: seed, preset: preset, settings: settings, body: body), to: path)
+}
+
+/// Writes `value` as JSON at `path`, atomically, as results files are written: its
+/// properties' names in snake case, sorted and indented, NaN and the infinities as strings.
+public func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    let data = try encoder.encode(ResultsRecord(seed: seed, preset: preset, settings: settings, body: body))
-    try writeTextFile(String(decoding: data, as: UTF8.self) + "\n", to: path)
+    try writeTextFile(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n", to: path)
 }
 
 /// Reads the body of a results file that `writeResults` wrote with the same body type

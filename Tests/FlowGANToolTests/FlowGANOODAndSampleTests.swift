@@ -7,6 +7,7 @@ import Datasets
 import Flows
 import Evaluation
 import Figures
+import Course
 @testable import FlowGANTool
 
 /// `flowgan ood` and `flowgan sample`: the detector's numbers against brute-force counts and
@@ -57,23 +58,23 @@ struct FlowGANOODAndSampleTests {
         let (status, output) = try FlowGANCommandLineTests.run(["ood", "--checkpoint-dir", scratch.path, "--data-dir", data,
                                                                   "--images", "100", "--out", out])
         #expect(status == 0, "\(output)")
-        let report = try JSONDecoder().decode(OODReport.self, from: Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent("flowgan-ood-ch05-mle-mnist.json"))))
-        #expect(report.in_dataset == "mnist" && report.out_dataset == "fashion-mnist" && report.images == 100)
+        let report = try readResults(OODReport.self, from: (out as NSString).appendingPathComponent("flowgan-ood-ch05-mle-mnist.json"))
+        #expect(report.inDataset == "mnist" && report.outDataset == "fashion-mnist" && report.images == 100)
         #expect(report.auroc == 0.5)
-        #expect(report.accepted_at_in_p95 == 0.95 && report.accepted_at_in_p99 == 0.99 && report.out_likelier_than_in_median == 0.5)
+        #expect(report.acceptedAtInP95 == 0.95 && report.acceptedAtInP99 == 0.99 && report.outLikelierThanInMedian == 0.5)
         let inSet = try #require(report.sets["in"]), outSet = try #require(report.sets["out"])
-        #expect(inSet.mean_nll_nats == outSet.mean_nll_nats)
+        #expect(inSet.meanNllNats == outSet.meanNllNats)
 
         // The oracle: the library's evaluateNLL of each image on its own, through a model built here.
         let test = try DatasetSplits.load(.mnist, search: DataSearch(explicitDirectory: repositoryDataFolder)).test.slice(0..<100)
         let flow = FlowGANToolTests.tinyFlow()
         let nlls = (0..<100).map { evaluateNLL(flow, images: test.images.slice($0..<($0 + 1), alongAxis: 0)).mean }
         let expected = nlls.reduce(0, +) / 100
-        #expect(abs(inSet.mean_nll_nats - expected) <= 1e-4 * abs(expected), "\(inSet.mean_nll_nats) vs \(expected)")
-        #expect(abs(inSet.mean_prior_term + inSet.mean_volume_term - inSet.mean_nll_nats) <= 1e-3 * abs(expected))
+        #expect(abs(inSet.meanNllNats - expected) <= 1e-4 * abs(expected), "\(inSet.meanNllNats) vs \(expected)")
+        #expect(abs(inSet.meanPriorTerm + inSet.meanVolumeTerm - inSet.meanNllNats) <= 1e-3 * abs(expected))
         // Background pixels counted from the bytes: a pixel is 0 exactly when its byte is 0.
         let zeros = Double(test.images.values.filter { $0 * 255 < 0.5 }.count) / 100
-        #expect(abs(inSet.mean_background_pixels - zeros) < 1e-9)
+        #expect(abs(inSet.meanBackgroundPixels - zeros) < 1e-9)
         for file in ["flowgan-ood-ch05-mle-mnist.gp", "flowgan-ood-ch05-mle-mnist.dat"] {
             #expect(FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file)")
         }

@@ -39,9 +39,10 @@ struct CheckCommand: ParsableCommand {
             if let mismatch = ranges.mismatch(of: yours, settings: settings) {
                 throw ChapterError("\(results): \(mismatch); the ranges in \(file) are for the chapter's default run")
             }
-            report += try ranges.check(yours, file: name)
+            let lines = try ranges.check(yours, file: name)
             print("\(name) against \(file) (\(ranges.seedCount) seeds):")
-            for line in report where line.rangesFile == file { print("  " + line.description) }
+            for line in lines { print("  " + line.description) }
+            report += lines
         }
         guard found else {
             throw ChapterError("\(results): no ranges for a file named \(name) in \(files.joined(separator: ", ")) "
@@ -62,7 +63,6 @@ struct CheckCommand: ParsableCommand {
 
 /// One number of a student's file against its range.
 struct CheckedNumber: CustomStringConvertible {
-    let rangesFile: String
     let name: String
     let value: Double
     let minimum: Double
@@ -149,7 +149,7 @@ struct SeedRanges {
             guard let value = evaluate(source, in: results) else {
                 throw ChapterError("\(file): has no value for \(name) (\(describe(source))); is it a results file of this chapter's current version?")
             }
-            return CheckedNumber(rangesFile: path, name: name, value: value, minimum: range.0, median: range.1, maximum: range.2)
+            return CheckedNumber(name: name, value: value, minimum: range.0, median: range.1, maximum: range.2)
         }
     }
 

@@ -68,3 +68,11 @@ func percentile(of value: Double, among reference: [Double]) -> Double {
     let below = reference.filter { $0 < value }.count, equal = reference.filter { $0 == value }.count
     return 100 * (Double(below) + 0.5 * Double(equal)) / Double(reference.count)
 }
+
+func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+
+/// The middle value (the mean of the two middle ones for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted(), n = sorted.count
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}

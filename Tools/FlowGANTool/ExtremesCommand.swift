@@ -42,17 +42,14 @@ struct ExtremesCommand: ParsableCommand {
         let nlls = ranking.nlls
         let sorted = nlls.sorted()
         print(String(format: "NLL of the first %d %@ test images: median %.1f nats, from %.1f to %.1f",
-                     nlls.count, loaded.dataset.displayName, sorted[sorted.count / 2], sorted.first!, sorted.last!))
+                     nlls.count, loaded.dataset.displayName, median(nlls), sorted.first!, sorted.last!))
         let groups = [("likeliest", "most likely", Array(ranking.order.prefix(count))),
                       ("least-likely", "least likely", Array(ranking.order.suffix(count).reversed()))]
-        let entries = { (indices: [Int]) in indices.map { ExtremesReport.Image(test_index: $0, label: images.labels[$0], nll_nats: nlls[$0]) } }
-        let report = ExtremesReport(model: loaded.name, test_images: nlls.count, median_nll_nats: median(nlls),
-                                    lowest_nll_nats: sorted.first!, highest_nll_nats: sorted.last!,
-                                    likeliest: entries(groups[0].2), least_likely: entries(groups[1].2))
-        try ensureWritableFolder(figureFolder.folder, option: "--out")
-        let json = (figureFolder.folder as NSString).appendingPathComponent("flowgan-extremes-\(fileSafe(loaded.name)).json")
-        try writeJSONAtomically(report, to: json)
-        print("results: \(json)")
+        let entries = { (indices: [Int]) in indices.map { ExtremesReport.Image(testIndex: $0, label: images.labels[$0], nllNats: nlls[$0]) } }
+        let report = ExtremesReport(model: loaded.name, testImages: nlls.count, medianNllNats: median(nlls),
+                                    lowestNllNats: sorted.first!, highestNllNats: sorted.last!,
+                                    likeliest: entries(groups[0].2), leastLikely: entries(groups[1].2))
+        print("results: \(try figureFolder.writeNumbers(report, name: "flowgan-extremes-\(fileSafe(loaded.name))"))")
         for (file, words, indices) in groups {
             print("\(words): " + indices.map { String(format: "test image %d (label %d) %.1f", $0, images.labels[$0], nlls[$0]) }
                     .joined(separator: ", "))
@@ -87,15 +84,15 @@ func rankByNLL(_ model: LoadedModel, images: Tensor) -> (nlls: [Double], order: 
 /// The numbers `flowgan extremes` prints, as it writes them beside its figures.
 struct ExtremesReport: Codable {
     struct Image: Codable {
-        var test_index: Int
+        var testIndex: Int
         var label: Int
-        var nll_nats: Double
+        var nllNats: Double
     }
     var model: String
-    var test_images: Int
-    var median_nll_nats: Double
-    var lowest_nll_nats: Double
-    var highest_nll_nats: Double
+    var testImages: Int
+    var medianNllNats: Double
+    var lowestNllNats: Double
+    var highestNllNats: Double
     var likeliest: [Image]
-    var least_likely: [Image]
+    var leastLikely: [Image]
 }

@@ -79,6 +79,15 @@ struct FigureFolder: ParsableArguments {
         if let message = try figure.write(to: folder) { note(message) }
         print("figure: \((folder as NSString).appendingPathComponent(figure.name)).png (and \(figure.name).gp, \(figure.name)-grid.png)")
     }
+
+    /// Writes the numbers a command printed as `name.json` in the folder (created if needed),
+    /// as the chapters write their results (`writeJSON`), and returns its path.
+    func writeNumbers<T: Encodable>(_ numbers: T, name: String) throws -> String {
+        try ensureWritableFolder(folder, option: "--out")
+        let path = (folder as NSString).appendingPathComponent(name + ".json")
+        try writeJSON(numbers, to: path)
+        return path
+    }
 }
 
 /// How many test images the likelihood rankings and percentiles use.

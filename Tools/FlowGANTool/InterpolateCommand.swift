@@ -69,13 +69,10 @@ struct InterpolateCommand: ParsableCommand {
             print(String(format: "t = %.3f: NLL %.1f nats (%.3f bits/dim)", Double(k) / Double(steps - 1), nll,
                          bitsPerDimension(nllNats: nll, dimension: loaded.flow.dimension)))
         }
-        try ensureWritableFolder(figureFolder.folder, option: "--out")
-        let json = (figureFolder.folder as NSString).appendingPathComponent("flowgan-interpolate-\(fileSafe(loaded.name)).json")
-        try writeJSONAtomically(InterpolationReport(model: loaded.name, from: first, to: second,
-                                                    t: (0..<steps).map { Double($0) / Double(steps - 1) }, nll_nats: path.nlls,
-                                                    bits_per_dim: path.nlls.map { bitsPerDimension(nllNats: $0, dimension: loaded.flow.dimension) }),
-                                to: json)
-        print("results: \(json)")
+        let report = InterpolationReport(model: loaded.name, from: first, to: second,
+                                         t: (0..<steps).map { Double($0) / Double(steps - 1) }, nllNats: path.nlls,
+                                         bitsPerDim: path.nlls.map { bitsPerDimension(nllNats: $0, dimension: loaded.flow.dimension) })
+        print("results: \(try figureFolder.writeNumbers(report, name: "flowgan-interpolate-\(fileSafe(loaded.name))"))")
         var figure = ImageGridFigure(name: "flowgan-interpolate-\(fileSafe(loaded.name))",
                                      title: "From \(shortName(first)) to \(shortName(second)) along a straight line in z (\(loaded.name))",
                                      images: path.images, columns: steps)
@@ -134,6 +131,6 @@ struct InterpolationReport: Codable {
     var from: String
     var to: String
     var t: [Double]
-    var nll_nats: [Double]
-    var bits_per_dim: [Double]
+    var nllNats: [Double]
+    var bitsPerDim: [Double]
 }

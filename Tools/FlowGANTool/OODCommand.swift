@@ -71,39 +71,37 @@ struct OODCommand: ParsableCommand {
         let withoutLogit = OODStudy(inNLLs: sets[0].terms.map { $0.nll - $0.logitVolumeTerm },
                                     outNLLs: sets[1].terms.map { $0.nll - $0.logitVolumeTerm })
         var report = OODReport(model: loaded.name, architecture: "\(loaded.metadata.architecture)",
-                               iterations: loaded.metadata.iterations, in_dataset: own.rawValue, out_dataset: other.rawValue,
+                               iterations: loaded.metadata.iterations, inDataset: own.rawValue, outDataset: other.rawValue,
                                images: study.inNLLs.count, auroc: study.auroc,
-                               accepted_at_in_p95: study.acceptedShare(atInPercentile: 95),
-                               accepted_at_in_p99: study.acceptedShare(atInPercentile: 99),
-                               out_likelier_than_in_median: study.acceptedShare(atInPercentile: 50),
-                               auroc_without_logit_term: withoutLogit.auroc,
-                               accepted_at_in_p95_without_logit_term: withoutLogit.acceptedShare(atInPercentile: 95),
+                               acceptedAtInP95: study.acceptedShare(atInPercentile: 95),
+                               acceptedAtInP99: study.acceptedShare(atInPercentile: 99),
+                               outLikelierThanInMedian: study.acceptedShare(atInPercentile: 50),
+                               aurocWithoutLogitTerm: withoutLogit.auroc,
+                               acceptedAtInP95WithoutLogitTerm: withoutLogit.acceptedShare(atInPercentile: 95),
                                sets: [:])
         for (role, set) in zip(["in", "out"], sets) {
             let nlls = set.terms.map(\.nll)
             let summary = OODSetSummary(
                 dataset: set.name.rawValue,
-                mean_nll_nats: mean(nlls), median_nll_nats: median(nlls),
-                mean_bits_per_dim: bitsPerDimension(nllNats: mean(nlls), dimension: dimension),
-                median_bits_per_dim: bitsPerDimension(nllNats: median(nlls), dimension: dimension),
-                mean_prior_term: mean(set.terms.map(\.priorTerm)), mean_volume_term: mean(set.terms.map(\.volumeTerm)),
-                mean_logit_volume_term: mean(set.terms.map(\.logitVolumeTerm)),
-                mean_background_pixels: mean(set.background.map(Double.init)))
+                meanNllNats: mean(nlls), medianNllNats: median(nlls),
+                meanBitsPerDim: bitsPerDimension(nllNats: mean(nlls), dimension: dimension),
+                medianBitsPerDim: bitsPerDimension(nllNats: median(nlls), dimension: dimension),
+                meanPriorTerm: mean(set.terms.map(\.priorTerm)), meanVolumeTerm: mean(set.terms.map(\.volumeTerm)),
+                meanLogitVolumeTerm: mean(set.terms.map(\.logitVolumeTerm)),
+                meanBackgroundPixels: mean(set.background.map(Double.init)))
             report.sets[role] = summary
             print(String(format: "%@ (%@): mean NLL %.1f nats (%.3f bits/dim) = prior term %.1f + volume term %.1f (logit layer %.1f); %.1f of %d pixels are 0",
-                         role == "in" ? "in-distribution" : "out-of-distribution", set.name.displayName, summary.mean_nll_nats,
-                         summary.mean_bits_per_dim, summary.mean_prior_term, summary.mean_volume_term,
-                         summary.mean_logit_volume_term, summary.mean_background_pixels, dimension))
+                         role == "in" ? "in-distribution" : "out-of-distribution", set.name.displayName, summary.meanNllNats,
+                         summary.meanBitsPerDim, summary.meanPriorTerm, summary.meanVolumeTerm,
+                         summary.meanLogitVolumeTerm, summary.meanBackgroundPixels, dimension))
         }
         print(String(format: "a threshold at the in-distribution 95th percentile accepts %.1f%% of %@, at the 99th %.1f%%; AUROC %.3f",
-                     100 * report.accepted_at_in_p95, other.displayName, 100 * report.accepted_at_in_p99, report.auroc))
+                     100 * report.acceptedAtInP95, other.displayName, 100 * report.acceptedAtInP99, report.auroc))
         print(String(format: "without the logit layer's term (fixed by the pixels): the 95th-percentile threshold accepts %.1f%%; AUROC %.3f",
-                     100 * report.accepted_at_in_p95_without_logit_term, report.auroc_without_logit_term))
+                     100 * report.acceptedAtInP95WithoutLogitTerm, report.aurocWithoutLogitTerm))
 
-        try ensureWritableFolder(figureFolder.folder, option: "--out")
         let name = "flowgan-ood-\(fileSafe(loaded.name))-\(own.rawValue)"
-        let json = (figureFolder.folder as NSString).appendingPathComponent(name + ".json")
-        try writeJSONAtomically(report, to: json)
+        let json = try figureFolder.writeNumbers(report, name: name)
         let figure = oodHistogram(name: name, model: loaded.name, study: study, dimension: dimension,
                                   inName: own.displayName, outName: other.displayName)
         if let message = try figure.write(to: figureFolder.folder) { note(message) }
@@ -117,11 +115,17 @@ struct OODCommand: ParsableCommand {
 struct OODStudy {
     let inNLLs: [Double]
     let outNLLs: [Double]
+    /// `inNLLs` in increasing order, for the thresholds.
+    private let sortedIn: [Double]
+
+    init(inNLLs: [Double], outNLLs: [Double]) {
+        (self.inNLLs, self.outNLLs, sortedIn) = (inNLLs, outNLLs, inNLLs.sorted())
+    }
 
     /// The NLL below which `p` percent of the in-distribution images lie (the sorted value
     /// at rank ceil(p/100 n) - 1, so `p` percent of them are at or below it).
     func inThreshold(percentile p: Double) -> Double {
-        let sorted = inNLLs.sorted()
+        let sorted = sortedIn
         let rank = max(0, min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
         return sorted[rank]
     }
@@ -130,7 +134,7 @@ struct OODStudy {
     /// ones such a threshold would accept as in-distribution.
     func acceptedShare(atInPercentile p: Double) -> Double {
         let threshold = inThreshold(percentile: p)
-        return Double(outNLLs.filter { $0 <= threshold }.count) / Double(outNLLs.count)
+        return Double(outNLLs.count { $0 <= threshold }) / Double(outNLLs.count)
     }
 
     /// The probability that a random out-of-distribution image has a higher NLL than a random
@@ -144,7 +148,7 @@ struct OODStudy {
             var end = start
             while end + 1 < sorted.count && sorted[end + 1].0 == sorted[start].0 { end += 1 }
             let averageRank = Double(start + end) / 2 + 1          // ranks from 1; ties share their mean rank
-            rankSumOut += averageRank * Double(sorted[start...end].filter(\.1).count)
+            rankSumOut += averageRank * Double(sorted[start...end].count { $0.1 })
             start = end + 1
         }
         let m = Double(outNLLs.count), n = Double(inNLLs.count)
@@ -155,7 +159,7 @@ struct OODStudy {
 /// How many pixels of each image [N, ...] are exactly 0 (the background of a digit).
 func backgroundPixelCounts(_ images: Tensor) -> [Int] {
     let n = images.shape[0], d = images.count / n, values = images.values
-    return (0..<n).map { i in values[(i * d)..<((i + 1) * d)].filter { $0 == 0 }.count }
+    return (0..<n).map { i in values[(i * d)..<((i + 1) * d)].count { $0 == 0 } }
 }
 
 /// Histograms of the two sets' bits/dim on one axis (60 bins between the 0.5th and 99.5th
@@ -187,51 +191,32 @@ func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, 
     return figure
 }
 
-/// The numbers `flowgan ood` writes (keys without dots, so the book can quote them).
+/// The numbers `flowgan ood` writes (as JSON in snake case: `acceptedAtInP95`; no dots, so the book can quote them).
 struct OODReport: Codable {
     var model: String
     var architecture: String
     var iterations: Int?
-    var in_dataset: String
-    var out_dataset: String
+    var inDataset: String
+    var outDataset: String
     var images: Int
     var auroc: Double
-    var accepted_at_in_p95: Double
-    var accepted_at_in_p99: Double
-    var out_likelier_than_in_median: Double
+    var acceptedAtInP95: Double
+    var acceptedAtInP99: Double
+    var outLikelierThanInMedian: Double
     /// The detector on NLL - (the logit layer's volume term), a term the pixels alone fix.
-    var auroc_without_logit_term: Double
-    var accepted_at_in_p95_without_logit_term: Double
+    var aurocWithoutLogitTerm: Double
+    var acceptedAtInP95WithoutLogitTerm: Double
     var sets: [String: OODSetSummary]
 }
 
 struct OODSetSummary: Codable {
     var dataset: String
-    var mean_nll_nats: Double
-    var median_nll_nats: Double
-    var mean_bits_per_dim: Double
-    var median_bits_per_dim: Double
-    var mean_prior_term: Double
-    var mean_volume_term: Double
-    var mean_logit_volume_term: Double
-    var mean_background_pixels: Double
-}
-
-func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted(), n = sorted.count
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-}
-
-/// Writes `value` as sorted, indented JSON to `path` through a temporary file and a rename,
-/// so a reader never sees half a file.
-func writeJSONAtomically<T: Encodable>(_ value: T, to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    do {
-        try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw ChapterError("\(path): cannot be written (\(error.localizedDescription))")
-    }
+    var meanNllNats: Double
+    var medianNllNats: Double
+    var meanBitsPerDim: Double
+    var medianBitsPerDim: Double
+    var meanPriorTerm: Double
+    var meanVolumeTerm: Double
+    var meanLogitVolumeTerm: Double
+    var meanBackgroundPixels: Double
 }

@@ -136,10 +136,9 @@ struct DigitScore {
 func scoreDigit(_ pixels: Tensor, model: LoadedModel, referenceNLLs: [Double]) -> DigitScore {
     let nll = evaluateNLL(model.flow, images: pixels).mean
     let terms = exactNLLTerms(model.flow, images: pixels)[0]
-    let sorted = referenceNLLs.sorted()
     return DigitScore(nll: nll, bitsPerDim: bitsPerDimension(nllNats: nll, dimension: model.flow.dimension), terms: terms,
                       percentile: percentile(of: nll, among: referenceNLLs), referenceCount: referenceNLLs.count,
-                      referenceMedian: sorted.isEmpty ? .nan : sorted[sorted.count / 2])
+                      referenceMedian: referenceNLLs.isEmpty ? .nan : median(referenceNLLs))
 }
 
 /// Chapter 06's digit classifier for `dataset` from its cache file in the catalog (the full
