@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seed_summary import print_counts, run_settings, summarise
+from seed_summary import difference, print_counts, read, run_settings, summarise, value
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "chapter-seeds"
@@ -82,44 +82,33 @@ def first_iteration_holding_all(r, run):
     return first
 
 
+# The numbers, by name: each a function of one seed's results. A number read straight from
+# a results file (or the difference of two) is declared by its source, which also goes into
+# ranges.json, so that `flowgan check` reads the same number from a student's file.
 quantities = {}
-# Where a number is one value of one chapter's results file (or the difference of two), its
-# source goes into ranges.json too, so that `flowgan check` can read the same number from a
-# student's results file: {"file": ..., "path": [...]} or {"difference": [source, source]}.
 sources = {}
-def value(chapter, *path): return {"file": f"{chapter}-results.json", "path": list(path)}
+def plain(name, source):
+    sources[name] = source
+    quantities[name] = lambda r: read(source, {f"{c}-results.json": r[c] for c in chapters})
+
+
 for dataset in datasets:
     for model in ["gaussian", "additive", "affine"]:
-        sources[f"ch02_{dataset}_{model}_test_log_likelihood"] = value("ch02", "densities", dataset, f"{model}_test_log_likelihood")
-    sources[f"ch02_{dataset}_affine_minus_additive"] = {"difference": [
-        value("ch02", "densities", dataset, "affine_test_log_likelihood"), value("ch02", "densities", dataset, "additive_test_log_likelihood")]}
+        plain(f"ch02_{dataset}_{model}_test_log_likelihood", value("ch02", "densities", dataset, f"{model}_test_log_likelihood"))
+    plain(f"ch02_{dataset}_affine_minus_additive", difference(value("ch02", "densities", dataset, "affine_test_log_likelihood"),
+                                                              value("ch02", "densities", dataset, "additive_test_log_likelihood")))
 for model in ["additive", "affine"]:
     for key in ["share_near_mode", "modes_covered"]:
-        sources[f"ch02_8-gaussians_{model}_{key}"] = value("ch02", "densities", "8-gaussians", f"{model}_{key}")
-sources["ch03_test_nll_nats"] = value("ch03", "test_nll_nats")
-sources["ch03_test_bits_per_dim"] = value("ch03", "test_bits_per_dim")
-for run in ["8-gaussians-gp", "8-gaussians-clip", "25-gaussians-gp", "25-gaussians-clip"]:
-    for key in ["modes_covered", "share_near_mode", "wasserstein_estimate"]:
-        sources[f"ch04_{run.replace('-gaussians-', 'g_')}_{key}"] = value("ch04", "toy", run, key)
-for dataset in datasets:
-    for model in ["gaussian", "additive", "affine"]:
-        quantities[f"ch02_{dataset}_{model}_test_log_likelihood"] = \
-            lambda r, d=dataset, m=model: density(r, d, f"{m}_test_log_likelihood")
-    quantities[f"ch02_{dataset}_affine_minus_additive"] = \
-        lambda r, d=dataset: density(r, d, "affine_test_log_likelihood") - density(r, d, "additive_test_log_likelihood")
-for model in ["additive", "affine"]:
-    quantities[f"ch02_8-gaussians_{model}_share_near_mode"] = lambda r, m=model: density(r, "8-gaussians", f"{m}_share_near_mode")
-    quantities[f"ch02_8-gaussians_{model}_modes_covered"] = lambda r, m=model: density(r, "8-gaussians", f"{m}_modes_covered")
-quantities["ch03_test_nll_nats"] = lambda r: r["ch03"]["test_nll_nats"]
-quantities["ch03_test_bits_per_dim"] = lambda r: r["ch03"]["test_bits_per_dim"]
+        plain(f"ch02_8-gaussians_{model}_{key}", value("ch02", "densities", "8-gaussians", f"{model}_{key}"))
+plain("ch03_test_nll_nats", value("ch03", "test_nll_nats"))
+plain("ch03_test_bits_per_dim", value("ch03", "test_bits_per_dim"))
 quantities["ch03_train_minus_valid_at_500"] = lambda r: curve(r, 500)["train_nll"] - curve(r, 500)["valid_nll"]
 quantities["ch03_train_minus_valid_at_3000"] = lambda r: curve(r, 3000)["train_nll"] - curve(r, 3000)["valid_nll"]
 quantities["ch03_valid_improvement_last_500"] = lambda r: curve(r, 2500)["valid_nll"] - curve(r, 3000)["valid_nll"]
 for run in ["8-gaussians-gp", "8-gaussians-clip", "25-gaussians-gp", "25-gaussians-clip"]:
     key = run.replace("-gaussians-", "g_")
-    quantities[f"ch04_{key}_modes_covered"] = lambda r, run=run: toy(r, run)["modes_covered"]
-    quantities[f"ch04_{key}_share_near_mode"] = lambda r, run=run: toy(r, run)["share_near_mode"]
-    quantities[f"ch04_{key}_wasserstein_estimate"] = lambda r, run=run: toy(r, run)["wasserstein_estimate"]
+    for number in ["modes_covered", "share_near_mode", "wasserstein_estimate"]:
+        plain(f"ch04_{key}_{number}", value("ch04", "toy", run, number))
     quantities[f"ch04_{key}_most_modes_along_the_run"] = lambda r, run=run: max(toy(r, run)["coverage_history"]["modes_covered"])
 quantities["ch04_8g_gp_first_iteration_holding_all_modes"] = lambda r: first_iteration_holding_all(r, "8-gaussians-gp")
 

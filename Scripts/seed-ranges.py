@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seed_summary import print_counts, run_settings, summarise
+from seed_summary import difference, print_counts, read, run_settings, summarise, value
 
 root = Path(__file__).resolve().parent.parent
 folder = root / "Figures" / "ch05-seeds"
@@ -44,37 +44,29 @@ for seed, (ch05, ch06) in runs.items():
         if "bdmc_gap_nats" not in ch06[objective]:
             sys.exit(f"seed-ranges: seed {seed}: its ch06-results.json predates the AIS check; run chapter 06 with --seed {seed} again")
 
-# The numbers, by name: each a function of one seed's (ch05, ch06) results.
+# The numbers, by name: each a function of one seed's (ch05, ch06) results. A number read
+# straight from a results file (or the difference of two) is declared by its source, which
+# also goes into ranges.json for `flowgan check` (see Scripts/chapter-seed-ranges.py).
 quantities = {}
-for o in objectives:
-    quantities[f"{o}_test_nll_nats"] = lambda r, o=o: r[0][o]["test_nll_nats"]
-    for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
-                "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
-        quantities[f"{o}_{key}"] = lambda r, o=o, key=key: r[1][o][key]
-    quantities[f"{o}_mixture_sigmas_beating_on_both"] = \
-        lambda r, o=o: r[1]["gaussian_mixture_baseline"]["sigmas_beating_on_both"][o]
-quantities["hybrid_minus_mle_nats"] = lambda r: r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]
-quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
-quantities["classifier_test_accuracy"] = lambda r: r[1]["classifier_test_accuracy"]
-# Sources of the numbers that are one value of one results file (or a difference), for
-# `flowgan check` (see Scripts/chapter-seed-ranges.py).
 sources = {}
-def value(chapter, *path): return {"file": f"{chapter}-results.json", "path": list(path)}
+def plain(name, source):
+    sources[name] = source
+    quantities[name] = lambda r: read(source, {"ch05-results.json": r[0], "ch06-results.json": r[1]})
+
+
 for o in objectives:
-    sources[f"{o}_test_nll_nats"] = value("ch05", o, "test_nll_nats")
+    plain(f"{o}_test_nll_nats", value("ch05", o, "test_nll_nats"))
     for key in ["mode_score", "inception_score", "kde_nll_nats", "ais_nll_nats", "bdmc_gap_nats",
                 "jacobian_singular_value_median", "jacobian_condition_median", "saturated_pixel_share"]:
-        sources[f"{o}_{key}"] = value("ch06", o, key)
-    sources[f"{o}_mixture_sigmas_beating_on_both"] = value("ch06", "gaussian_mixture_baseline", "sigmas_beating_on_both", o)
-    for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
-        sources[f"toy_{o}_{key}"] = value("ch05", "toy", f"{o}_{key}")
-sources["hybrid_minus_mle_nats"] = {"difference": [value("ch05", "hybrid", "test_nll_nats"), value("ch05", "mle", "test_nll_nats")]}
-sources["classifier_test_accuracy"] = value("ch06", "classifier_test_accuracy")
+        plain(f"{o}_{key}", value("ch06", o, key))
+    plain(f"{o}_mixture_sigmas_beating_on_both", value("ch06", "gaussian_mixture_baseline", "sigmas_beating_on_both", o))
+plain("hybrid_minus_mle_nats", difference(value("ch05", "hybrid", "test_nll_nats"), value("ch05", "mle", "test_nll_nats")))
+quantities["hybrid_minus_mle_percent"] = lambda r: 100 * (r[0]["hybrid"]["test_nll_nats"] - r[0]["mle"]["test_nll_nats"]) / abs(r[0]["mle"]["test_nll_nats"])
+plain("classifier_test_accuracy", value("ch06", "classifier_test_accuracy"))
 # Chapter 05's 2-D run on 8 Gaussians.
 for o in objectives:
     for key in ["test_log_likelihood", "modes_covered", "share_near_mode"]:
-        quantities[f"toy_{o}_{key}"] = lambda r, o=o, key=key: r[0]["toy"][f"{o}_{key}"]
-
+        plain(f"toy_{o}_{key}", value("ch05", "toy", f"{o}_{key}"))
 
 def nll(r, o): return r[0][o]["test_nll_nats"]
 def mode(r, o): return r[1][o]["mode_score"]

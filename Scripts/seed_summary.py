@@ -8,6 +8,29 @@ rankings maps a name to a function returning whether the ranking holds in that s
 import statistics
 
 
+# The source of a number read straight from a results file, as ranges.json records it for
+# `flowgan check`: {"file": ..., "path": [...]}, or {"difference": [source, source]}.
+def value(chapter, *path):
+    """One entry of a chapter's results file."""
+    return {"file": f"{chapter}-results.json", "path": list(path)}
+
+
+def difference(a, b):
+    """The first source's number minus the second's."""
+    return {"difference": [a, b]}
+
+
+def read(source, results_by_file):
+    """The number `source` names, from one seed's results (a dict: file name -> results)."""
+    if "difference" in source:
+        a, b = source["difference"]
+        return read(a, results_by_file) - read(b, results_by_file)
+    number = results_by_file[source["file"]]
+    for key in source["path"]:
+        number = number[int(key)] if isinstance(number, list) else number[key]
+    return number
+
+
 def summarise(runs, quantities, rankings):
     """Returns (numbers, rankings) for ranges.json: per number each seed's value and the
     min, median and max over the seeds that have one; per ranking how many seeds it holds
