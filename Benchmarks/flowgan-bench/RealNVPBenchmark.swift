@@ -103,30 +103,37 @@ struct ConvolutionBenchmark: ParsableCommand {
         }
         withExtendedLifetime((out, dw, dcols)) {}
         let flops = 3 * 2 * Double(c) * Double(patch) * Double(columns)
-        // What a Winograd F(2x2, 3x3) convolution would multiply (size even): 16 products
-        // per pass, one per position of the 4x4 transformed tile, [c, c]·[c, tiles] with
-        // a tile per 2x2 block of output; forward, input adjoint and weight adjoint. The
-        // transforms are left out, so this is a floor for that algorithm over OpenBLAS.
-        var winograd: Double? = nil
-        if size % 2 == 0 {
-            let tiles = n * (size / 2) * (size / 2)
-            let u = Tensor.normal([16, c, c], generator: &generator), v = Tensor.normal([16, c, tiles], generator: &generator)
-            let m = Tensor.normal([16, c, tiles], generator: &generator)
-            var mOut = Tensor(zeros: [16, c, tiles]), vOut = Tensor(zeros: [16, c, tiles]), uOut = Tensor(zeros: [16, c, c])
+        // What a Winograd F(m x m, 3x3) convolution would multiply: (m+2)² products per pass,
+        // one per position of the transformed tile, [c, c]·[c, tiles] with a tile per m x m
+        // block of output (the image padded up to a multiple of m); forward, input adjoint
+        // and weight adjoint. The transforms are left out, so each is a floor for that
+        // algorithm over OpenBLAS. F(2x2) multiplies 2.25 times less than im2col, F(4x4) 4
+        // times less (36 positions a 16-pixel tile), at the price of larger transforms and
+        // of padding 14x14 up to 16x16.
+        func winogradProducts(outputTile m: Int) -> Double {
+            let positions = (m + 2) * (m + 2), side = (size + m - 1) / m, tiles = n * side * side
+            let u = Tensor.normal([positions, c, c], generator: &generator)
+            let v = Tensor.normal([positions, c, tiles], generator: &generator)
+            let g = Tensor.normal([positions, c, tiles], generator: &generator)
+            var mOut = Tensor(zeros: [positions, c, tiles]), vOut = Tensor(zeros: [positions, c, tiles])
+            var uOut = Tensor(zeros: [positions, c, c])
             let (mp, vp, up) = (mOut.unsafeWritePointer(), vOut.unsafeWritePointer(), uOut.unsafeWritePointer())
-            winograd = medianSeconds(warmup: timing.warmup, repeats: timing.steps) {
-                for k in 0..<16 {
+            let seconds = medianSeconds(warmup: timing.warmup, repeats: timing.steps) {
+                for k in 0..<positions {
                     let (ku, kt) = (k * c * c, k * c * tiles)
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(c), Int32(tiles), Int32(c), 1,
                                 u.unsafeReadPointer + ku, Int32(c), v.unsafeReadPointer + kt, Int32(tiles), 0, mp + kt, Int32(tiles))
                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(c), Int32(tiles), Int32(c), 1,
-                                u.unsafeReadPointer + ku, Int32(c), m.unsafeReadPointer + kt, Int32(tiles), 0, vp + kt, Int32(tiles))
+                                u.unsafeReadPointer + ku, Int32(c), g.unsafeReadPointer + kt, Int32(tiles), 0, vp + kt, Int32(tiles))
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(c), Int32(c), Int32(tiles), 1,
-                                m.unsafeReadPointer + kt, Int32(tiles), v.unsafeReadPointer + kt, Int32(tiles), 0, up + ku, Int32(c))
+                                g.unsafeReadPointer + kt, Int32(tiles), v.unsafeReadPointer + kt, Int32(tiles), 0, up + ku, Int32(c))
                 }
             }
             withExtendedLifetime((mOut, vOut, uOut)) {}
+            return seconds
         }
+        let winograd2 = size % 2 == 0 ? winogradProducts(outputTile: 2) : nil
+        let winograd4 = winogradProducts(outputTile: 4)
         report([("benchmark", "conv3x3"),
                 ("shape", "\(n)x\(c)x\(size)x\(size)"),
                 ("forward_ms", forward * 1e3),
@@ -136,6 +143,7 @@ struct ConvolutionBenchmark: ParsableCommand {
                 ("sgemm_gflops", flops / gemm / 1e9),
                 ("fraction_in_sgemm", gemm / step),
                 ("blas_threads", BLASInfo.threadCount)]
-               + (winograd.map { [("winograd_products_ms", $0 * 1e3 as Any)] } ?? []), json: timing.json)
+               + (winograd2.map { [("winograd_products_ms", $0 * 1e3 as Any)] } ?? [])
+               + [("winograd_f4_products_ms", winograd4 * 1e3)], json: timing.json)
     }
 }

@@ -150,7 +150,7 @@ do {
 
     // 4. Train by maximum likelihood, evaluating and checkpointing every `evaluateEvery` steps.
     // [book:ch03-loop]
-    let progress = ProgressLine("training", total: total)
+    let progress = ProgressLine("training", total: total, startingAt: trainer.iteration)
     var lossSum = 0.0, lossCount = 0
     // The records' seconds count training steps only (not evaluation), across resumes,
     // so that two models can be compared at equal training time.

@@ -186,7 +186,7 @@ do {
                                                 size: cifar?.size ?? settings.niceSize, seed: run.seed, iterations: iterations)
             try checkpoint.resumeOrStart(trainer, resume: run.resume) { evaluateNLL(flow, images: tracked).mean }
             let evaluateEvery = max(1, iterations / 10)
-            let progress = ProgressLine(label, total: iterations)
+            let progress = ProgressLine(label, total: iterations, startingAt: flowTrainer.iteration)
             var means = MeansSinceEvaluation()
             while flowTrainer.iteration < iterations {
                 // [book:ch05-iteration]

@@ -212,4 +212,15 @@ struct ProgressLineTests {
         #expect(progress.line(22, seconds: 22) == "AIS 22/40  1.0 it/s  0:18 left  ")
         #expect(progress.line(50, seconds: 50).contains("0:00 left"))
     }
+
+    /// A run resumed at iteration 12,000 of 15,000 printed "82599.6 it/s  0:00 left" after its
+    /// first step: the rate counted the resumed run's steps against this process's seconds.
+    @Test("a resumed run's rate counts only the steps done since it resumed")
+    func resumed() {
+        let progress = ProgressLine("ADV", total: 15000, startingAt: 12000)
+        // 100 steps in 50 s: 2 it/s, so 2,900 steps left take 1,450 s.
+        #expect(progress.line(12100, seconds: 50) == "ADV 12100/15000  2.0 it/s  24:10 left  ")
+        #expect(progress.line(12000, seconds: 0).contains("-:-- left"))
+        #expect(progress.line(15000, seconds: 1500).contains("0:00 left"))
+    }
 }
