@@ -19,7 +19,7 @@ public struct FlowGAN: ParsableCommand {
         'swift run chapter05-hybrid --quick --checkpoint-dir /tmp/fg-ck'.
         """,
         subcommands: [ModelsCommand.self, SampleCommand.self, ScoreCommand.self, InterpolateCommand.self,
-                      ReconstructCommand.self, ExtremesCommand.self, OODCommand.self, CheckCommand.self])
+                      ReconstructCommand.self, ExtremesCommand.self, OODCommand.self, GapCommand.self, BatchNormCommand.self, CheckCommand.self])
 
     public init() {}
 

@@ -162,15 +162,35 @@ func backgroundPixelCounts(_ images: Tensor) -> [Int] {
     return (0..<n).map { i in values[(i * d)..<((i + 1) * d)].count { $0 == 0 } }
 }
 
-/// Histograms of the two sets' bits/dim on one axis (60 bins between the 0.5th and 99.5th
-/// percentiles of both sets together, the few images outside counted in the end bins), with
-/// the 95th-percentile threshold of the in-distribution set as a dashed line.
+/// Histograms of the two sets' bits/dim on one axis (`overlaidHistograms`), with the
+/// 95th-percentile threshold of the in-distribution set as a dashed line.
 func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, inName: String, outName: String) -> GnuplotFigure {
     let bits = { (nlls: [Double]) in nlls.map { bitsPerDimension(nllNats: $0, dimension: dimension) } }
-    let (inBits, outBits) = (bits(study.inNLLs), bits(study.outNLLs))
-    let all = (inBits + outBits).sorted()
-    var low = all[Int(0.005 * Double(all.count - 1))], high = all[Int(0.995 * Double(all.count - 1))]
-    if high <= low { (low, high) = (low - 0.5, high + 0.5) }
+    var figure = overlaidHistograms(name: name, title: "Bits/dim of \(inName) and \(outName) test images under \(model) (trained on \(inName))",
+                                    xLabel: "bits/dim (lower: likelier under the model; the 1% beyond either end counted in the end bins)",
+                                    sets: [("\(inName) (in-distribution)", bits(study.inNLLs), "#1f5fa8"),
+                                           ("\(outName) (out-of-distribution)", bits(study.outNLLs), "#c0392b")])
+    let threshold = bitsPerDimension(nllNats: study.inThreshold(percentile: 95), dimension: dimension)
+    let range = histogramRange(bits(study.inNLLs) + bits(study.outNLLs)), middle = (range.low + range.high) / 2
+    figure.settings += ["set arrow from \(GnuplotFigure.number(threshold)), graph 0 to \(GnuplotFigure.number(threshold)), graph 1 nohead dt 2 lc rgb 'black'",
+                        // The label beside the line, on the side with room for it.
+                        "set label 'threshold: 95% of \(inName) below' at \(GnuplotFigure.number(threshold)), graph 0.95 "
+                            + (threshold < middle ? "left offset 0.5,0" : "right offset -0.5,0") + " font ',9'"]
+    return figure
+}
+
+/// The 0.5th and 99.5th percentiles of `values`, widened to a unit when they are equal.
+func histogramRange(_ values: [Double]) -> (low: Double, high: Double) {
+    let all = values.sorted()
+    let low = all[Int(0.005 * Double(all.count - 1))], high = all[Int(0.995 * Double(all.count - 1))]
+    return high > low ? (low, high) : (low - 0.5, high + 0.5)
+}
+
+/// Histograms of several sets of values on one axis, as shares of each set per bin: 60
+/// bins between the 0.5th and 99.5th percentiles of all the values together, the few
+/// values outside counted in the end bins; the key below the plot.
+func overlaidHistograms(name: String, title: String, xLabel: String, sets: [(title: String, values: [Double], colour: String)]) -> GnuplotFigure {
+    let (low, high) = histogramRange(sets.flatMap(\.values))
     let bins = 60, width = (high - low) / Double(bins)
     let centres = (0..<bins).map { low + (Double($0) + 0.5) * width }
     func shares(_ values: [Double]) -> [Double] {
@@ -178,16 +198,9 @@ func oodHistogram(name: String, model: String, study: OODStudy, dimension: Int, 
         for v in values { counts[max(0, min(bins - 1, Int(((v - low) / width).rounded(.down))))] += 1 }
         return counts.map { $0 / Double(values.count) }
     }
-    let threshold = bitsPerDimension(nllNats: study.inThreshold(percentile: 95), dimension: dimension)
-    var figure = GnuplotFigure(name: name, title: "Bits/dim of \(inName) and \(outName) test images under \(model) (trained on \(inName))",
-                               xLabel: "bits/dim (lower: likelier under the model; the 1% beyond either end counted in the end bins)", yLabel: "share of the images per bin")
-    figure.series = [PlotSeries(title: "\(inName) (in-distribution)", x: centres, y: shares(inBits), style: "histeps lw 2 lc rgb '#1f5fa8'"),
-                     PlotSeries(title: "\(outName) (out-of-distribution)", x: centres, y: shares(outBits), style: "histeps lw 2 lc rgb '#c0392b'")]
-    figure.settings = ["set key outside below horizontal",
-                       "set arrow from \(GnuplotFigure.number(threshold)), graph 0 to \(GnuplotFigure.number(threshold)), graph 1 nohead dt 2 lc rgb 'black'",
-                       // The label beside the line, on the side with room for it.
-                       "set label 'threshold: 95% of \(inName) below' at \(GnuplotFigure.number(threshold)), graph 0.95 "
-                           + (threshold < (low + high) / 2 ? "left offset 0.5,0" : "right offset -0.5,0") + " font ',9'"]
+    var figure = GnuplotFigure(name: name, title: title, xLabel: xLabel, yLabel: "share of the images per bin")
+    figure.series = sets.map { PlotSeries(title: $0.title, x: centres, y: shares($0.values), style: "histeps lw 2 lc rgb '\($0.colour)'") }
+    figure.settings = ["set key outside below horizontal"]
     return figure
 }
 
