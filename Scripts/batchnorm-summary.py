@@ -138,6 +138,7 @@ set border 0
 set xrange [0:229]
 set yrange [0:229]
 set xlabel "16 samples, 4 by 4"
+set ylabel "one sample a cell"
 {chr(10).join(panels)}
 unset multiplot
 """

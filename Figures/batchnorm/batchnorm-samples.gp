@@ -9,6 +9,7 @@ set border 0
 set xrange [0:229]
 set yrange [0:229]
 set xlabel "16 samples, 4 by 4"
+set ylabel "one sample a cell"
 set title "MLE, own averages"
 plot 'classroom-long/samples-own-mle-grid.png' binary filetype=png with rgbimage notitle
 set title "ADV, own averages"
