@@ -46,8 +46,7 @@ struct BatchNormCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try folders.catalog()
-        let models = try model.map { [try catalog.loadModel($0)] } ?? catalog.models.map { try catalog.load($0.entry) }
-        guard !models.isEmpty else { throw ChapterError(catalog.noModelsMessage) }
+        let models = try catalog.loadModels(model)
         if let save {
             try ensureWritableFolder(save, option: "--save")
             guard (save as NSString).standardizingPath != (catalog.folder as NSString).standardizingPath else {
@@ -59,9 +58,10 @@ struct BatchNormCommand: ParsableCommand {
             try ensureWritableFolder(folder.isEmpty ? "." : folder, option: "--json")
         }
         var report = BatchNormReport(batches: batches, batchSize: 100, testImages: testImages, models: [:])
+        let splitsOf = try folders.splits(for: models)
         for loaded in models {
             print("model: \(loaded.label)")
-            let splits = try DatasetSplits.load(loaded.dataset, search: DataSearch(explicitDirectory: folders.dataDirectory))
+            let splits = splitsOf[loaded.dataset]!
             let test = splits.test.images.slice(0..<min(testImages, splits.test.count), alongAxis: 0)
             let before = mean(exactNLLTerms(loaded.flow, images: test).map(\.nll))
             var generator = RandomGenerator(seed: 0, stream: .batchNormAverages)

@@ -62,6 +62,16 @@ struct ModelFolders: ParsableArguments {
 
     func catalog() throws -> ModelCatalog { try ModelCatalog(folder: checkpointDirectory) }
 
+    /// The training, validation and test splits of each data set `models` were trained on,
+    /// each read once.
+    func splits(for models: [LoadedModel]) throws -> [DatasetName: DatasetSplits] {
+        var splits: [DatasetName: DatasetSplits] = [:]
+        for dataset in Set(models.map(\.dataset)) {
+            splits[dataset] = try DatasetSplits.load(dataset, search: DataSearch(explicitDirectory: dataDirectory))
+        }
+        return splits
+    }
+
     /// The test images of the data set `model` was trained on (MNIST's 10,000).
     func testImages(for model: LoadedModel) throws -> LabelledImages {
         try DatasetSplits.load(model.dataset, search: DataSearch(explicitDirectory: dataDirectory)).test

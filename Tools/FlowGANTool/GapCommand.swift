@@ -38,16 +38,12 @@ struct GapCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try folders.catalog()
-        let models = try model.map { [try catalog.loadModel($0)] } ?? catalog.models.map { try catalog.load($0.entry) }
-        guard !models.isEmpty else { throw ChapterError(catalog.noModelsMessage) }
+        let models = try catalog.loadModels(model)
         try ensureWritableFolder(figureFolder.folder, option: "--out")
-        var splitsOf: [DatasetName: DatasetSplits] = [:]
+        let splitsOf = try folders.splits(for: models)
         var report = GapReport(images: images, models: [:])
         for loaded in models {
             print("model: \(loaded.label)")
-            if splitsOf[loaded.dataset] == nil {
-                splitsOf[loaded.dataset] = try DatasetSplits.load(loaded.dataset, search: DataSearch(explicitDirectory: folders.dataDirectory))
-            }
             let splits = splitsOf[loaded.dataset]!
             var nlls: [String: [Double]] = [:]
             for (name, split) in [("train", splits.train), ("validation", splits.validation), ("test", splits.test)] {
@@ -92,9 +88,8 @@ struct GapSummary: Codable {
         var standardError: Double
 
         init(_ nlls: [Double]) {
-            let n = Double(nlls.count), m = mean(nlls)
-            let variance = nlls.count > 1 ? nlls.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1) : .nan
-            (images, meanNllNats, standardError) = (nlls.count, m, (variance / n).squareRoot())
+            images = nlls.count
+            (meanNllNats, standardError) = meanAndStandardError(nlls)
         }
     }
     var iterations: Int?

@@ -130,6 +130,14 @@ struct ModelCatalog {
     /// The model `name` means, loaded in evaluation mode; an error for a file of another kind.
     func loadModel(_ name: String?) throws -> LoadedModel { try load(try resolve(name)) }
 
+    /// The model `name` means, or with nil every model of the folder (`models`' order),
+    /// loaded in evaluation mode; an error when the folder has none.
+    func loadModels(_ name: String?) throws -> [LoadedModel] {
+        let loaded = try name.map { [try loadModel($0)] } ?? models.map { try load($0.entry) }
+        guard !loaded.isEmpty else { throw ChapterError(noModelsMessage) }
+        return loaded
+    }
+
     /// The model of `entry`, loaded in evaluation mode; an error for a file of another kind.
     func load(_ entry: CatalogEntry) throws -> LoadedModel {
         switch entry.kind {

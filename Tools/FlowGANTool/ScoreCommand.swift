@@ -44,8 +44,7 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try folders.catalog()
-        let models = try model.map { [try catalog.loadModel($0)] } ?? catalog.models.map { try catalog.load($0.entry) }
-        guard !models.isEmpty else { throw ChapterError(catalog.noModelsMessage) }
+        let models = try catalog.loadModels(model)
         let digitModels = models.filter { $0.flow.sampleShape == [1, 28, 28] }
         for skipped in models where skipped.flow.sampleShape != [1, 28, 28] {
             note("\(skipped.name): skipped: it models \(skipped.flow.sampleShape.map(String.init).joined(separator: "x")) images, not 28x28 digits")
