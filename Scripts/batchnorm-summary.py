@@ -42,6 +42,7 @@ runs = [(f"seed_{s}", f"seed {s}",
          root / ("Figures/ch06-results.json" if s == 0 else f"Figures/ch05-seeds/seed-{s}/ch06-results.json"),
          folder / f"seed-{s}") for s in range(4)]
 runs.append(("classroom_long", "seed 0, 10x", root / "Figures/ch05-classroom-long/ch06-results.json", folder / "classroom-long"))
+runs.append(("recipe_long", "seed 0, paper's sizes, 10x", root / "Figures/ch05-recipe-long/ch06-results.json", folder / "recipe-long"))
 runs = [r for r in runs if (r[3] / "ch06-results.json").exists()]
 if not runs:
     sys.exit("batchnorm-summary: no re-estimated run in Figures/batchnorm/")
@@ -92,6 +93,7 @@ for i, (key, *_ ) in enumerate(runs):
     lines.append(" ".join(str(v) for v in [i, r["hybrid_minus_mle_nats_own_averages"], r["hybrid_minus_mle_nats_reestimated"]]
                           + [r[o]["mode_own_averages"] for o in objectives] + [r[o]["mode_reestimated"] for o in objectives]))
 (folder / "batchnorm-effect.dat").write_text("\n".join(lines) + "\n")
+sizes = ", at the classroom sizes and at the paper's" if "recipe_long" in summary["runs"] else ""
 tics = ", ".join(f'"{label}" {i}' for i, (_, label, *_) in enumerate(runs))
 script = f"""# Draws batchnorm-effect.png from batchnorm-effect.dat (Scripts/batchnorm-summary.py). Run in this folder: gnuplot batchnorm-effect.gp
 set terminal pngcairo size 1300,520 enhanced font 'Sans,11'
@@ -100,7 +102,7 @@ set multiplot layout 1,2 title "Chapter 05's models with their own batch-norm av
 set grid
 set xtics ({tics})
 set xrange [-0.5:{len(runs) - 0.5}]
-set xlabel "run (seeds 0-3 of the default, 1500 iterations; seed 0 trained 10x longer)"
+set xlabel "run (seeds 0-3 of the default, 1500 iterations; seed 0 trained 10x longer{sizes})"
 set key outside below horizontal
 set bmargin 7
 set title "hybrid's test NLL minus MLE's (below 0: the hybrid is ahead)"

@@ -4,7 +4,8 @@
 Reads each run's chapter 05 and chapter 06 results (the default run, seed 0, and its range
 over the seeds in Figures/ch05-seeds/; the classroom sizes at 15,000 iterations in
 Figures/ch05-classroom-long/; the paper's sizes at 3,000 iterations in Figures/ch05-long/
-and, once it has finished, at 15,000 in Figures/ch05-recipe-long/) and writes
+and at 15,000 in Figures/ch05-recipe-long/; each 15,000-iteration run also with its batch-norm
+averages re-estimated on training images, Figures/batchnorm/) and writes
 Figures/ch05-long-runs/goals.json, per run each goal's measured value, its target, whether
 it is met and by how much it falls short, and the figure ch05-long-runs.png (with its
 gnuplot script and data): test NLL and MODE score against training iterations.
@@ -47,7 +48,9 @@ runs = [("default", "classroom sizes, default", root / "Figures", 7, None),
         ("classroom_long_reestimated", "10x longer, BN averages re-estimated", root / "Figures/ch05-classroom-long", 4,
          root / "Figures/batchnorm/classroom-long"),
         ("recipe_long_3000", "paper's sizes, 3000 it.", root / "Figures/ch05-long", 9, None),
-        ("recipe_long", "paper's sizes, 10x longer", root / "Figures/ch05-recipe-long", 11, None)]
+        ("recipe_long", "paper's sizes, 10x longer", root / "Figures/ch05-recipe-long", 11, None),
+        ("recipe_long_reestimated", "paper's sizes 10x, BN averages re-estimated", root / "Figures/ch05-recipe-long", 6,
+         root / "Figures/batchnorm/recipe-long")]
 runs = [r for r in runs if ((r[4] or r[2]) / "ch06-results.json").exists()]
 results = {}
 for key, _, folder, _, changed in runs:
