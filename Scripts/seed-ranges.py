@@ -91,6 +91,13 @@ def mle_ahead_from(r, first):
     return all(mle[i] < hybrid[i] for i in mle if i >= first)
 
 
+def falls_by_half(r, o):
+    """Whether objective o's tracked test NLL, once positive, later falls below half of its
+    highest value so far: a spike and a fall, not a steady rise."""
+    values = [h["test_nll_tracked"] for h in r[0][o]["history"]]
+    return any(0 < values[j] < 0.5 * max(values[:j]) for j in range(1, len(values)))
+
+
 # The rankings and comparisons the book makes, each a test of one seed's results.
 rankings = {
     "mle_best_test_nll": lambda r: nll(r, "mle") < min(nll(r, "hybrid"), nll(r, "adv")),
@@ -110,7 +117,15 @@ rankings = {
     "adv_largest_condition_median": lambda r: r[1]["adv"]["jacobian_condition_median"]
         > max(r[1]["mle"]["jacobian_condition_median"], r[1]["hybrid"]["jacobian_condition_median"]),
     "bdmc_gap_under_10_nats_for_mle_and_hybrid": lambda r: max(r[1]["mle"]["bdmc_gap_nats"], r[1]["hybrid"]["bdmc_gap_nats"]) < 10,
+    # Chapter 06's samples and the NLL's two terms (its table "Where ADV's likelihood goes").
+    "adv_most_white_squares": lambda r: r[1]["adv"]["white_square_share"]
+        > max(r[1]["mle"]["white_square_share"], r[1]["hybrid"]["white_square_share"]),
+    "adv_most_saturated_pixels": lambda r: r[1]["adv"]["saturated_pixel_share"]
+        > max(r[1]["mle"]["saturated_pixel_share"], r[1]["hybrid"]["saturated_pixel_share"]),
+    "adv_volume_term_below_mle": lambda r: r[1]["adv"]["nll_volume_term_nats"] < r[1]["mle"]["nll_volume_term_nats"],
+    "adv_prior_term_over_5_times_mle": lambda r: r[1]["adv"]["nll_prior_term_nats"] > 5 * r[1]["mle"]["nll_prior_term_nats"],
     # The MNIST learning curves (chapter 05's tracked test images, every 150 iterations).
+    "adv_tracked_nll_falls_by_half_after_a_peak": lambda r: falls_by_half(r, "adv"),
     "hybrid_ahead_of_mle_at_300": lambda r: hybrid_ahead(r, [300]),
     "hybrid_ahead_of_mle_from_300_through_750": lambda r: hybrid_ahead(r, [300, 450, 600, 750]),
     "mle_ahead_of_hybrid_from_900_on": lambda r: mle_ahead_from(r, 900),
