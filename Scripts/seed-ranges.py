@@ -116,6 +116,12 @@ rankings = {
         < min(r[1]["mle"]["jacobian_singular_value_median"], r[1]["hybrid"]["jacobian_singular_value_median"]),
     "adv_largest_condition_median": lambda r: r[1]["adv"]["jacobian_condition_median"]
         > max(r[1]["mle"]["jacobian_condition_median"], r[1]["hybrid"]["jacobian_condition_median"]),
+    # The logit-space Jacobian's spectrum (chapter 06, "Ill-conditioned generators").
+    "adv_widest_logit_spectrum": lambda r: all(
+        r[1]["adv"][f"logit_jacobian_{key}"] * sign > max(r[1][o][f"logit_jacobian_{key}"] * sign for o in ["mle", "hybrid"])
+        for key, sign in [("singular_value_min", -1), ("singular_value_max", 1), ("condition_median", 1)]),
+    "hybrid_logit_condition_median_within_3x_of_mle":
+        lambda r: r[1]["hybrid"]["logit_jacobian_condition_median"] < 3 * r[1]["mle"]["logit_jacobian_condition_median"],
     "bdmc_gap_under_10_nats_for_mle_and_hybrid": lambda r: max(r[1]["mle"]["bdmc_gap_nats"], r[1]["hybrid"]["bdmc_gap_nats"]) < 10,
     # Chapter 06's samples and the NLL's two terms (its table "Where ADV's likelihood goes").
     "adv_most_white_squares": lambda r: r[1]["adv"]["white_square_share"]
