@@ -93,18 +93,18 @@ for i, (key, *_ ) in enumerate(runs):
     lines.append(" ".join(str(v) for v in [i, r["hybrid_minus_mle_nats_own_averages"], r["hybrid_minus_mle_nats_reestimated"]]
                           + [r[o]["mode_own_averages"] for o in objectives] + [r[o]["mode_reestimated"] for o in objectives]))
 (folder / "batchnorm-effect.dat").write_text("\n".join(lines) + "\n")
-sizes = ", at the classroom sizes and at the paper's" if "recipe_long" in summary["runs"] else ""
-tics = ", ".join(f'"{label}" {i}' for i, (_, label, *_) in enumerate(runs))
+# Tick labels one part a line, so that neighbours do not run into each other.
+tics = ", ".join(f'"{label.replace(", ", chr(92) + "n")}" {i}' for i, (_, label, *_) in enumerate(runs))
 script = f"""# Draws batchnorm-effect.png from batchnorm-effect.dat (Scripts/batchnorm-summary.py). Run in this folder: gnuplot batchnorm-effect.gp
-set terminal pngcairo size 1300,520 enhanced font 'Sans,11'
+set terminal pngcairo size 1300,570 enhanced font 'Sans,11'
 set output 'batchnorm-effect.png'
 set multiplot layout 1,2 title "Chapter 05's models with their own batch-norm averages and with averages re-estimated on training images"
 set grid
 set xtics ({tics})
 set xrange [-0.5:{len(runs) - 0.5}]
-set xlabel "run (seeds 0-3 of the default, 1500 iterations; seed 0 trained 10x longer{sizes})"
+set xlabel "run (seeds 0-3: the default, 1500 iterations; 10x: 15000)" offset 0,-1.5
 set key outside below horizontal
-set bmargin 7
+set bmargin 9
 set title "hybrid's test NLL minus MLE's (below 0: the hybrid is ahead)"
 set ylabel "nats per image"
 plot 0 with lines lc rgb 'black' notitle, \\
